@@ -1,0 +1,232 @@
+"""Admin for IPD editors: a mechanism's change page holds everything about it."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .forms import SectionForm
+from .models import (
+    Document,
+    Mechanism,
+    MechanismLink,
+    Organisation,
+    Participation,
+    Region,
+    Section,
+    ThematicArea,
+    Topic,
+)
+
+
+class CachedChoicesFormSet(BaseInlineFormSet):
+    """Builds the choices of foreign-key selects once per formset, not once per row.
+
+    Without this, every inline row runs its own query for each select (N+1).
+    """
+
+    cached_choice_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        self._choices_cache: dict[str, list] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        for name in self.cached_choice_fields:
+            field = form.fields.get(name)
+            if field is None:
+                continue
+            if name not in self._choices_cache:
+                self._choices_cache[name] = list(field.choices)
+            field.choices = self._choices_cache[name]
+            # The admin wraps selects in RelatedFieldWidgetWrapper, which renders its inner
+            # widget: give the inner widget the same cached list.
+            inner = getattr(field.widget, "widget", None)
+            if inner is not None:
+                inner.choices = self._choices_cache[name]
+
+
+class SectionFormSet(CachedChoicesFormSet):
+    cached_choice_fields = ("topic",)
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    form = SectionForm
+    formset = SectionFormSet
+    fields = ["topic", "body"]
+    ordering = ["topic__order"]
+    verbose_name = "summary section"
+    verbose_name_plural = "summary sections (one per topic, in Markdown)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
+        return super().get_queryset(request).select_related("topic")
+
+    def _missing_topics(self, request: HttpRequest, obj: Mechanism | None) -> list[Topic]:
+        # Cached on the request: get_extra and get_formset_kwargs both need it.
+        cache = request.__dict__.setdefault("_missing_topics", {})
+        key = obj.pk if obj else None
+        if key not in cache:
+            topics = Topic.objects.order_by("order")
+            if obj is not None:
+                topics = topics.exclude(sections__mechanism=obj)
+            cache[key] = list(topics)
+        return cache[key]
+
+    def get_extra(self, request: HttpRequest, obj: Mechanism | None = None, **kwargs) -> int:
+        # Offer one blank section for each topic that has none yet.
+        return len(self._missing_topics(request, obj))
+
+    def get_formset(self, request: HttpRequest, obj: Mechanism | None = None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        initial = [{"topic": topic.pk} for topic in self._missing_topics(request, obj)]
+
+        class WithTopicInitial(formset):
+            def __init__(self, *args, **kw):
+                kw.setdefault("initial", initial)
+                super().__init__(*args, **kw)
+
+        return WithTopicInitial
+
+
+class ParticipationForm(forms.ModelForm):
+    class Meta:
+        model = Participation
+        fields = ["country", "organisation", "role", "since", "until", "uncertain", "note"]
+        error_messages = {
+            "country": {
+                "invalid_choice": "“%(value)s” is not an ISO 3166 country code. Choose the "
+                "country from the list (Kosovo is XK).",
+            }
+        }
+
+
+class ParticipationFormSet(CachedChoicesFormSet):
+    cached_choice_fields = ("organisation",)
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    form = ParticipationForm
+    formset = ParticipationFormSet
+    extra = 1
+    verbose_name = "participant"
+    verbose_name_plural = "participants (a country or an organisation on each row)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Participation]:
+        return super().get_queryset(request).select_related("organisation")
+
+
+class LinkFormSet(CachedChoicesFormSet):
+    cached_choice_fields = ("other_mechanism",)
+
+
+class MechanismLinkInline(admin.TabularInline):
+    model = MechanismLink
+    fk_name = "mechanism"
+    formset = LinkFormSet
+    fields = ["other_mechanism", "kind", "note"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MechanismLink]:
+        return super().get_queryset(request).select_related("other_mechanism")
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    fields = ["title", "kind", "year", "publisher", "url"]
+    extra = 0
+
+
+@admin.register(Mechanism)
+class MechanismAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "short_name",
+        "kind",
+        "established",
+        "status",
+        "member_count",
+        "is_published",
+        "updated_at",
+    ]
+    list_display_links = ["name"]
+    list_filter = ["kind", "status", "is_published", "regions", "thematic_areas"]
+    search_fields = ["name", "short_name", "aliases", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["regions", "thematic_areas"]
+    readonly_fields = ["created_at", "updated_at", "published_at"]
+    list_per_page = 50
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "aliases", "summary"]}),
+        (
+            "Facts",
+            {
+                "fields": [
+                    ("kind", "kind_uncertain"),
+                    ("established", "established_uncertain"),
+                    "status",
+                    "regions",
+                    "geographic_scope",
+                    "regional_organisation",
+                    "secretariat",
+                    "website",
+                    "sources",
+                    "thematic_areas",
+                ]
+            },
+        ),
+        ("Publication", {"fields": ["is_published", "published_at", "created_at", "updated_at"]}),
+    ]
+    inlines = [SectionInline, ParticipationInline, MechanismLinkInline, DocumentInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Mechanism]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count(
+                    "participations",
+                    filter=Q(participations__role=Participation.Role.MEMBER),
+                )
+            )
+        )
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj: Mechanism) -> int:
+        return obj.member_count
+
+    def save_model(self, request: HttpRequest, obj: Mechanism, form, change: bool) -> None:
+        if obj.is_published and obj.published_at is None:
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["order", "title", "key"]
+    list_display_links = ["title"]
+    ordering = ["order"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["acronym", "name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["acronym", "name"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ThematicArea)
+class ThematicAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}

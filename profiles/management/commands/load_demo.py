@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from profiles import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data set (25 ISCMs from public reference facts and the Almaty Process "
+        "Summary of Findings), all published. Idempotent: existing mechanisms are left as "
+        "they are."
+    )
+
+    def handle(self, *args, **options) -> None:
+        report = demo.load()
+        self.stdout.write(
+            f"Demo data: {report.mechanisms} mechanisms, {report.participations} "
+            f"participations, {report.sections} sections."
+        )

@@ -1,0 +1,1 @@
+"""django-import-export resources: one per model (built with the workbook issue)."""

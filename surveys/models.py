@@ -1,0 +1,1 @@
+"""Surveys (2019 assessment answers): built in the surveys issue."""
