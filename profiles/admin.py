@@ -63,7 +63,7 @@ class SectionInline(admin.StackedInline):
     verbose_name_plural = "summary sections (one per topic, in Markdown)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
-        return super().get_queryset(request).select_related("topic")
+        return super().get_queryset(request).select_related("topic", "mechanism")
 
     def _missing_topics(self, request: HttpRequest, obj: Mechanism | None) -> list[Topic]:
         # Cached on the request: get_extra and get_formset_kwargs both need it.
@@ -117,7 +117,7 @@ class ParticipationInline(admin.TabularInline):
     verbose_name_plural = "participants (a country or an organisation on each row)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Participation]:
-        return super().get_queryset(request).select_related("organisation")
+        return super().get_queryset(request).select_related("organisation", "mechanism")
 
 
 class LinkFormSet(CachedChoicesFormSet):
@@ -132,13 +132,16 @@ class MechanismLinkInline(admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MechanismLink]:
-        return super().get_queryset(request).select_related("other_mechanism")
+        return super().get_queryset(request).select_related("other_mechanism", "mechanism")
 
 
 class DocumentInline(admin.TabularInline):
     model = Document
     fields = ["title", "kind", "year", "publisher", "url"]
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).select_related("mechanism")
 
 
 @admin.register(Mechanism)
