@@ -31,6 +31,7 @@ from .models import (
     Topic,
 )
 from .services import save_sections
+from .vocabularies import ensure_vocabularies
 
 DEMO_DIR = Path(settings.BASE_DIR) / "data" / "demo"
 FACTS_FILE = "iscm-facts.csv"
@@ -111,6 +112,7 @@ def _participants(cell: str, default_role: str, orgs: dict[str, Organisation]):
 
 def load(data_dir: Path = DEMO_DIR) -> DemoReport:
     curation = json.loads((data_dir / CURATION_FILE).read_text(encoding="utf-8"))
+    ensure_vocabularies(Topic, Region, ThematicArea)
     regions = {r.slug: r for r in Region.objects.all()}
     themes = {t.slug: t for t in ThematicArea.objects.all()}
     now = timezone.now()

@@ -151,9 +151,7 @@ class Mechanism(models.Model):
                 name="mechanism_established_in_range",
                 violation_error_message=f"The year must be between {YEAR_MIN} and {YEAR_MAX}.",
             ),
-            models.CheckConstraint(
-                condition=~Q(slug=""), name="mechanism_slug_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="mechanism_slug_not_empty"),
             models.CheckConstraint(
                 condition=Q(is_published=False) | Q(published_at__isnull=False),
                 name="mechanism_published_has_date",

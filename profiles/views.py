@@ -15,7 +15,8 @@ from .models import Mechanism
 def home(request: HttpRequest) -> HttpResponse:
     mechanisms = selectors.mechanism_list()
     by_kind = [
-        (label, [m for m in mechanisms if m.kind == value]) for value, label in Mechanism.Kind.choices
+        (label, [m for m in mechanisms if m.kind == value])
+        for value, label in Mechanism.Kind.choices
     ]
     return render(
         request,

@@ -95,7 +95,9 @@ def test_bad_iso_code_is_refused_with_a_clear_message(admin_client, make_mechani
 def test_participant_needs_country_or_organisation_not_both(admin_client, make_mechanism):
     from profiles.models import Organisation
 
-    iom = Organisation.objects.create(acronym="IOM", name="International Organization for Migration")
+    iom = Organisation.objects.create(
+        acronym="IOM", name="International Organization for Migration"
+    )
     mechanism = make_mechanism()
     response = admin_client.get(change_url(mechanism))
     data = inline_post_data(response)

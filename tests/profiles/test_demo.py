@@ -13,13 +13,9 @@ def test_load_demo_loads_25_published_mechanisms_and_the_seed(db):
     assert Mechanism.objects.filter(is_published=True).count() == 25
     almaty = Mechanism.objects.get(slug="almaty-process")
     assert almaty.sections.count() == 5
-    members = set(
-        almaty.participations.filter(role="member").values_list("country", flat=True)
-    )
+    members = set(almaty.participations.filter(role="member").values_list("country", flat=True))
     assert members == {"AF", "AZ", "KZ", "KG", "TJ", "TR"}
-    observers = set(
-        almaty.participations.filter(role="observer").values_list("country", flat=True)
-    )
+    observers = set(almaty.participations.filter(role="observer").values_list("country", flat=True))
     assert observers == {"IR", "IT", "PK", "TM"}
 
 
@@ -64,9 +60,10 @@ def test_organisations_are_told_from_country_codes(demo_data):
 
 
 def test_aliases_are_kept_from_short_names(demo_data):
-    assert "Puebla Process" in Mechanism.objects.get(
-        slug="regional-conference-on-migration"
-    ).alias_list
+    assert (
+        "Puebla Process"
+        in Mechanism.objects.get(slug="regional-conference-on-migration").alias_list
+    )
     assert Mechanism.objects.get(slug="pafom").alias_list == [
         "Intra-Regional Forum on Migration in Africa"
     ]

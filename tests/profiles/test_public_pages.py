@@ -41,7 +41,10 @@ def test_unknown_slug_gives_404_in_site_style(client, db):
 def test_list_filters_by_kind_and_region(client, demo_data):
     response = client.get("/mechanisms/", {"kind": "global"})
     names = [m.name for m in response.context["mechanisms"]]
-    assert names == ["Global Forum on Migration and Development", "International Dialogue on Migration"]
+    assert names == [
+        "Global Forum on Migration and Development",
+        "International Dialogue on Migration",
+    ]
 
     response = client.get("/mechanisms/", {"region": "americas"})
     names = {m.slug for m in response.context["mechanisms"]}
