@@ -1,0 +1,153 @@
+#!/usr/bin/env python
+"""Public page timings against a trivial view, measured in one run on the demo data.
+
+    make bench                       # SQLite (in-memory test database)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/iscm make bench
+
+Creates a throw-away test database, loads the demo data, then requests each page through
+Django's full stack (middleware, templates, database) with the test client. Reports the
+median time per request, its ratio to a trivial page served by the same stack (the site's
+base template around one heading, no query), and the number of queries. Also shows that query counts stay the same when the data grows.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iscm_site.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    override_settings,
+    setup_test_environment,
+)
+from django.urls import include, path  # noqa: E402
+
+WARMUP = 20
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
+
+
+def trivial(request):
+    return HttpResponse("ok")
+
+
+def trivial_page(request):
+    """The site's base template around one heading: the floor for any real page."""
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}<h1>Trivial page</h1>{% endblock %}'
+    )
+    return HttpResponse(template.render({}, request))
+
+
+urlpatterns = [
+    path("bench/trivial", trivial),
+    path("bench/trivial-page", trivial_page),
+    path("", include("iscm_site.urls")),
+]
+
+
+def measure(client: Client, url: str) -> tuple[float, int]:
+    for _ in range(WARMUP):
+        assert client.get(url).status_code == 200, url
+    timings = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        client.get(url)
+        timings.append(time.perf_counter() - start)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(timings) * 1000, len(queries)
+
+
+def grow_data() -> None:
+    """Add 100 published mechanisms with 5 sections and 30 participants each."""
+    from django.utils import timezone
+
+    from profiles.models import Mechanism, Participation, Region, Section, Topic
+
+    topics = list(Topic.objects.all())
+    regions = list(Region.objects.all())
+    codes = ["KZ", "KG", "TJ", "TM", "UZ", "AF", "TR", "AZ", "IR", "PK"] * 3
+    almaty = Mechanism.objects.get(slug="almaty-process")
+    for number in range(100):
+        mechanism = Mechanism.objects.create(
+            name=f"Bench Mechanism {number}",
+            slug=f"bench-{number}",
+            kind="rcp",
+            is_published=True,
+            published_at=timezone.now(),
+        )
+        mechanism.regions.set(regions[:2])
+        Section.objects.bulk_create(
+            Section(mechanism=mechanism, topic=t, body="x", body_html="<p>x</p>") for t in topics
+        )
+        Participation.objects.bulk_create(
+            Participation(mechanism=mechanism, country=code, role=role)
+            for code, role in zip(codes, ["member"] * 10 + ["observer"] * 10 + ["chair"] * 10)
+        )
+    # Grow the Almaty profile itself: more participants in more roles.
+    Participation.objects.bulk_create(
+        Participation(mechanism=almaty, country=code, role="partner", since=2015)
+        for code in ["DE", "FR", "IT", "ES", "NL", "BE", "SE", "NO", "FI", "DK"]
+    )
+
+
+def main() -> None:
+    import tempfile
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from profiles import demo
+
+    # Serve static files as a deployment does: collected, with a manifest.
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="iscm-bench-static-")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        demo.load()
+        client = Client()
+        pages = {
+            "bare view (HttpResponse)": "/bench/trivial",
+            "trivial page (baseline: base.html, no query)": "/bench/trivial-page",
+            "profile /mechanisms/almaty-process/": "/mechanisms/almaty-process/",
+            "list /mechanisms/": "/mechanisms/",
+            "home /": "/",
+        }
+        with override_settings(ROOT_URLCONF=__name__):
+            results = {label: measure(client, url) for label, url in pages.items()}
+            grow_data()
+            grown = {label: measure(client, url)[1] for label, url in pages.items()}
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    baseline = results["trivial page (baseline: base.html, no query)"][0]
+    vendor = connection.vendor
+    print(f"Database: {vendor}; {ROUNDS} requests per page after {WARMUP} warm-up requests.")
+    print()
+    print("| page | median ms | × trivial | queries (demo) | queries (+100 mechanisms) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, (median, queries) in results.items():
+        print(
+            f"| {label} | {median:.2f} | {median / baseline:.1f} | {queries} | {grown[label]} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
