@@ -7,7 +7,8 @@
 Creates a throw-away test database, loads the demo data, then requests each page through
 Django's full stack (middleware, templates, database) with the test client. Reports the
 median time per request, its ratio to a trivial page served by the same stack (the site's
-base template around one heading, no query), and the number of queries. Also shows that query counts stay the same when the data grows.
+base template around one heading, no query), and the number of queries. Also shows that
+query counts stay the same when the data grows.
 """
 
 import os
@@ -22,7 +23,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghij
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -98,7 +99,9 @@ def grow_data() -> None:
         )
         Participation.objects.bulk_create(
             Participation(mechanism=mechanism, country=code, role=role)
-            for code, role in zip(codes, ["member"] * 10 + ["observer"] * 10 + ["chair"] * 10)
+            for code, role in zip(
+                codes, ["member"] * 10 + ["observer"] * 10 + ["chair"] * 10, strict=True
+            )
         )
     # Grow the Almaty profile itself: more participants in more roles.
     Participation.objects.bulk_create(
@@ -144,9 +147,7 @@ def main() -> None:
     print("| page | median ms | × trivial | queries (demo) | queries (+100 mechanisms) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for label, (median, queries) in results.items():
-        print(
-            f"| {label} | {median:.2f} | {median / baseline:.1f} | {queries} | {grown[label]} |"
-        )
+        print(f"| {label} | {median:.2f} | {median / baseline:.1f} | {queries} | {grown[label]} |")
 
 
 if __name__ == "__main__":
