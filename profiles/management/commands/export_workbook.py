@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from profiles import selectors
+from profiles.models import Mechanism
+from profiles.workbook import write_workbook
+
+
+class Command(BaseCommand):
+    help = (
+        "Export every published mechanism (with --include-drafts: every mechanism) to an "
+        "ISCM Profiles workbook (.xlsx), in the format import_workbook reads."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", type=Path, help="the .xlsx file to write")
+        parser.add_argument(
+            "--include-drafts", action="store_true", help="also export unpublished mechanisms"
+        )
+
+    def handle(self, *args, file: Path, include_drafts: bool, **options) -> None:
+        mechanisms = Mechanism.objects.all() if include_drafts else selectors.published_mechanisms()
+        with file.open("wb") as target:
+            write_workbook(target, mechanisms, link_targets=mechanisms)
+        self.stdout.write(f"Wrote {mechanisms.count()} mechanisms to {file}.")
