@@ -146,6 +146,7 @@ class DocumentInline(admin.TabularInline):
 
 @admin.register(Mechanism)
 class MechanismAdmin(admin.ModelAdmin):
+    compact_text_fields = {"aliases": 2, "summary": 3, "secretariat": 2, "sources": 3}
     list_display = [
         "name",
         "short_name",
@@ -186,6 +187,12 @@ class MechanismAdmin(admin.ModelAdmin):
         ("Publication", {"fields": ["is_published", "published_at", "created_at", "updated_at"]}),
     ]
     inlines = [SectionInline, ParticipationInline, MechanismLinkInline, DocumentInline]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        rows = self.compact_text_fields.get(db_field.name)
+        if rows:
+            kwargs["widget"] = forms.Textarea(attrs={"rows": rows, "cols": 80})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Mechanism]:
         return (

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import openpyxl.xml
+import pytest
 
 ROOT = Path(__file__).parents[1]
 
@@ -49,3 +50,11 @@ def test_missing_secret_key_in_production_is_refused_clearly():
 
 def test_openpyxl_uses_defusedxml():
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_ci_runs_against_postgresql(db):
+    from django.db import connection
+
+    if not os.environ.get("CI"):
+        pytest.skip("only checked under CI (.ci/run), which must use PostgreSQL")
+    assert connection.vendor == "postgresql"
