@@ -148,7 +148,7 @@ class ParsedRow:
 @dataclass
 class ParsedSheet:
     sheet: Sheet
-    columns: set[str]  # the columns present in the file
+    columns: list[str]  # the columns present in the file, in the sheet's order
     rows: list[ParsedRow]
 
 
@@ -225,7 +225,7 @@ def _read_sheet(workbook, sheet: Sheet, problems: _Problems, limits: Limits):
         return None
 
     present = [sheet.column_map[name] for name in by_index.values()]
-    parsed = ParsedSheet(sheet, {c.name for c in present}, [])
+    parsed = ParsedSheet(sheet, [c.name for c in sheet.columns if c in present], [])
     for number, cells in rows:
         values_by_column = {}
         row = ParsedRow(number, {})
