@@ -15,7 +15,7 @@ from .models import Mechanism
 def home(request: HttpRequest) -> HttpResponse:
     mechanisms = selectors.mechanism_list()
     by_kind = [
-        (label, [m for m in mechanisms if m.kind == value])
+        (value, label, [m for m in mechanisms if m.kind == value])
         for value, label in Mechanism.Kind.choices
     ]
     return render(
@@ -23,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "profiles/home.html",
         {
             "mechanism_count": len(mechanisms),
-            "by_kind": [(label, items) for label, items in by_kind if items],
+            "by_kind": [group for group in by_kind if group[2]],
             "by_region": selectors.group_by_region(mechanisms),
             "form": MechanismFilterForm(),
         },
