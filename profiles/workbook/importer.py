@@ -229,6 +229,7 @@ def _read_sheet(workbook, sheet: Sheet, problems: _Problems, limits: Limits):
     for number, cells in rows:
         values_by_column = {}
         row = ParsedRow(number, {})
+        refused: set[str] = set()
         empty = True
         for cell in cells:
             name = by_index.get(cell.column)
@@ -252,11 +253,14 @@ def _read_sheet(workbook, sheet: Sheet, problems: _Problems, limits: Limits):
                     "is a formula; only values are imported (type the value)",
                 )
                 row.ok = False
+                refused.add(name)
                 continue
             values_by_column[name] = cell.value
         if empty:
             continue
         for column in present:
+            if column.name in refused:
+                continue
             try:
                 row.values[column.name] = spec.parse_cell(column, values_by_column.get(column.name))
             except CellProblem as problem:
@@ -841,6 +845,8 @@ def import_workbook(
 
     planner = _Planner(parsed, problems, report, can_publish=can_publish, replace=replace)
     planner.run()
+    order = {sheet.name: index for index, sheet in enumerate(spec.SHEETS)}
+    report.problems.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
     if report.problems or dry_run:
         return report
     try:
