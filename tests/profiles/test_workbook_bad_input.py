@@ -203,7 +203,7 @@ def test_unknown_mechanism_topic_country_organisation_region_are_reported(db):
 
 def test_duplicate_keys_within_the_file_are_reported(db):
     book = valid_book()
-    book["Mechanisms"].append(MECHANISM[:1] + ["Other name"] + MECHANISM[2:])
+    book["Mechanisms"].append([*MECHANISM[:1], "Other name", *MECHANISM[2:]])
     book["Sections"].append(["m", "evolution", "Again."])
     book["Participants"].append(["m", "kaz", None, "Member", None, None, None, None])
     found = problems(save(book))
