@@ -32,6 +32,29 @@ def collected_static(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def live_server(collected_static):
+    """pytest-django's live server, but serving the *collected* static files.
+
+    Its default handler serves from the finders, which know nothing of the hashed names
+    that production storage writes into pages: every stylesheet would be a 404 and the
+    browser tests would check an unstyled page.
+    """
+    from django.test.testcases import LiveServerThread, _StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread = LiveServerThread(
+        "localhost",
+        static_handler=_StaticFilesHandler,
+        connections_override=server.thread.connections_override,
+    )
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def demo_data(db) -> None:
     demo.load()

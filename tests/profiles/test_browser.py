@@ -56,3 +56,39 @@ def test_mechanism_list_filters_without_javascript(browser, live_server, demo_da
         assert "Almaty Process" not in text
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/mechanisms/", "/mechanisms/?kind=global", "/mechanisms/budapest-process/", "/no-such-page/"],
+)
+def test_other_pages_have_no_serious_a11y_issues_and_fit_a_phone(
+    browser, live_server, demo_data, axe_source, path
+):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + path)
+        violations = run_axe(page, axe_source)
+        assert not violations, describe(violations)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+            ".slice(0, 5).map(e => e.outerHTML.slice(0, 120))"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px: {wide}"
+    finally:
+        context.close()
+
+
+def test_pages_load_their_stylesheets(page, live_server, demo_data):
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(live_server.url + "/mechanisms/almaty-process/")
+    assert not failed
+    # The site's stylesheet is applied: the header is not the browser's default white.
+    background = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
