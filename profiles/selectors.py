@@ -186,3 +186,17 @@ def _related_links(mechanism: Mechanism) -> list[RelatedMechanism]:
     ]
     related.sort(key=lambda r: (r.kind_label, r.mechanism.name))
     return related
+
+
+def published_for_export(*, slug: str | None = None) -> QuerySet[Mechanism]:
+    """Published mechanisms for a public download: all of them, or the one with `slug`.
+
+    Raises Http404 when `slug` names no published mechanism. Drafts are never included.
+    """
+    mechanisms = published_mechanisms()
+    if slug is None:
+        return mechanisms
+    mechanisms = mechanisms.filter(slug=slug)
+    if not mechanisms.exists():
+        raise Http404("No published mechanism has this address.")
+    return mechanisms
