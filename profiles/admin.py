@@ -19,6 +19,8 @@ from .models import (
     ThematicArea,
     Topic,
 )
+from .resources import MechanismResource, OrganisationResource
+from .workbook.admin import ProfilesImportExportMixin, WorkbookAdminMixin
 
 
 class CachedChoicesFormSet(BaseInlineFormSet):
@@ -145,7 +147,8 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Mechanism)
-class MechanismAdmin(admin.ModelAdmin):
+class MechanismAdmin(WorkbookAdminMixin, ProfilesImportExportMixin, admin.ModelAdmin):
+    resource_classes = [MechanismResource]  # per-model import/export (django-import-export)
     compact_text_fields = {"aliases": 2, "summary": 3, "secretariat": 2, "sources": 3}
     list_display = [
         "name",
@@ -224,7 +227,8 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ProfilesImportExportMixin, admin.ModelAdmin):
+    resource_classes = [OrganisationResource]
     list_display = ["acronym", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["acronym", "name"]
