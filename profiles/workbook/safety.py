@@ -75,7 +75,10 @@ def _size_of(source: IO[bytes]) -> int:
 class _Scan:
     """Expat handlers that refuse DTDs and count what a worksheet really holds."""
 
-    def __init__(self, member: str, limits: Limits, worksheet: bool, strings: bool):
+    def __init__(
+        self, member: str, limits: Limits, worksheet: bool, strings: bool, label: str = "workbook"
+    ):
+        self.label = label
         self.member = member
         self.limits = limits
         self.rows = 0
@@ -92,15 +95,17 @@ class _Scan:
 
     def _doctype(self, *args) -> None:
         raise UnsafeFileError(
-            f"The workbook part {self.member} declares a DOCTYPE: files with XML DTDs or "
+            f"The {self.label} part {self.member} declares a DOCTYPE: files with XML DTDs or "
             "entity declarations are refused."
         )
 
     def _entity(self, *args) -> None:
-        raise UnsafeFileError(f"The workbook part {self.member} declares an XML entity: refused.")
+        raise UnsafeFileError(
+            f"The {self.label} part {self.member} declares an XML entity: refused."
+        )
 
     def _external(self, *args) -> int:
-        raise UnsafeFileError(f"The workbook part {self.member} refers to an external entity.")
+        raise UnsafeFileError(f"The {self.label} part {self.member} refers to an external entity.")
 
     def _sheet_element(self, name: str, attrs: dict) -> None:
         local = name.rpartition(":")[2]
@@ -149,7 +154,7 @@ class _Scan:
             self.parser.Parse(b"", True)
         except ExpatError as error:
             raise UnsafeFileError(
-                f"The workbook part {self.member} is not well-formed XML ({error})."
+                f"The {self.label} part {self.member} is not well-formed XML ({error})."
             ) from None
 
 
@@ -280,3 +285,59 @@ def iter_sheet_rows(
                     )
                 cells.append(Cell(column, raw["value"], raw["data_type"] == "f"))
             yield number, cells
+
+
+WORD_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+}
+
+
+def check_docx(source: IO[bytes], limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise UnsafeFileError unless `source` is a plain, reasonably sized .docx document."""
+    if _size_of(source) > limits.max_upload_bytes:
+        raise UnsafeFileError(
+            f"The file is larger than {limits.max_upload_bytes // (1024 * 1024)} MB: refused."
+        )
+    source.seek(0)
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UnsafeFileError(
+            "This is not a Word document (.docx): open it in Word and save it as “Word "
+            "Document (.docx)”."
+        ) from None
+    with archive:
+        members = archive.infolist()
+        declared = sum(member.file_size for member in members)
+        if len(members) > limits.max_members or declared > limits.max_uncompressed_bytes:
+            raise UnsafeFileError(
+                f"The document unpacks to {declared // (1024 * 1024):,} MB in "
+                f"{len(members):,} parts, more than the limits "
+                f"({limits.max_uncompressed_bytes // (1024 * 1024)} MB, {limits.max_members} "
+                "parts): refused."
+            )
+        names = {member.filename for member in members}
+        if any(name.lower().endswith("vbaproject.bin") for name in names):
+            raise UnsafeFileError("Macro-enabled documents (.docm) are refused.")
+        for member in members:
+            if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels")):
+                continue
+            scan = _Scan(member.filename, limits, worksheet=False, strings=False, label="document")
+            with archive.open(member) as stream:
+                scan.feed(stream)
+        if "[Content_Types].xml" not in names:
+            raise UnsafeFileError("This zip file is not a Word document (.docx).")
+        with archive.open("[Content_Types].xml") as stream:
+            try:
+                types = SafeET.parse(stream).getroot()
+            except Exception as error:
+                raise UnsafeFileError(
+                    f"The document's content types are unreadable ({error})."
+                ) from None
+        content_types = {element.get("ContentType", "") for element in types}
+        if any("macroenabled" in value.lower() for value in content_types):
+            raise UnsafeFileError("Macro-enabled documents (.docm) are refused.")
+        if not content_types & WORD_TYPES:
+            raise UnsafeFileError("This file is not a Word document (.docx).")
+    source.seek(0)

@@ -1,0 +1,119 @@
+"""Importing "Summary of Findings" documents (.docx, .md, .txt): read, parse, apply.
+
+Every document is read and parsed before anything is written; if one cannot be read or
+its headings cannot be found, nothing at all is written. Otherwise all documents are
+applied in one transaction (`services.apply_findings`: the mechanism is matched by name or
+alias, or created as a draft). A dry run applies them and rolls back, so that the preview
+reports exactly what an import would do.
+"""
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from ..findings import FindingsError, docx_to_markdown, parse_findings
+from ..models import Topic
+from ..services import apply_findings
+from .safety import MAX_UPLOAD_BYTES, UnsafeFileError, check_docx
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+SUFFIXES = {".docx", *TEXT_SUFFIXES}
+
+
+class FindingsFileError(ValueError):
+    """A document that cannot be imported; the message says why."""
+
+
+def read_document(name: str, data: bytes) -> str:
+    """The document's text as Markdown-ish lines."""
+    suffix = Path(name).suffix.lower()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FindingsFileError(
+            f"larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: refused unread"
+        )
+    if suffix == ".docx":
+        try:
+            check_docx(io.BytesIO(data))
+            return docx_to_markdown(io.BytesIO(data))
+        except UnsafeFileError as error:
+            raise FindingsFileError(str(error)) from None
+        except Exception as error:  # python-docx raises many kinds on damaged files
+            raise FindingsFileError(f"the Word document could not be read ({error})") from None
+    if suffix in TEXT_SUFFIXES:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FindingsFileError("not UTF-8 text: save it as UTF-8") from None
+        if "\x00" in text:
+            raise FindingsFileError("contains NUL characters: this is not a text document")
+        return text
+    raise FindingsFileError("only .docx, .md and .txt documents can be imported")
+
+
+@dataclass
+class FindingsOutcome:
+    file: str
+    name_in_document: str
+    mechanism_slug: str = ""
+    mechanism_name: str = ""
+    mechanism_created: bool = False
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        what = "created as a draft" if self.mechanism_created else "matched"
+        return (
+            f"{self.file}: “{self.name_in_document}” → {self.mechanism_name} "
+            f"({self.mechanism_slug}, {what}); sections: {len(self.created)} created"
+            + (f" ({', '.join(self.created)})" if self.created else "")
+            + f", {len(self.updated)} updated"
+            + (f" ({', '.join(self.updated)})" if self.updated else "")
+            + f", {len(self.unchanged)} unchanged"
+        )
+
+
+@dataclass
+class FindingsReport:
+    outcomes: list[FindingsOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def import_findings_files(*, files: list[tuple[str, bytes]], dry_run: bool = False):
+    """Read, parse and (unless `dry_run`) apply documents given as (file name, bytes)."""
+    report = FindingsReport()
+    titles = list(Topic.objects.order_by("order").values_list("title", flat=True))
+    parsed = []
+    for name, data in files:
+        try:
+            parsed.append((name, parse_findings(read_document(name, data), titles)))
+        except (FindingsFileError, FindingsError) as error:
+            report.problems.append(f"{name}: {error}")
+    if report.problems:
+        return report
+    with transaction.atomic():
+        for name, findings in parsed:
+            result = apply_findings(parsed=findings)
+            report.outcomes.append(
+                FindingsOutcome(
+                    file=name,
+                    name_in_document=findings.mechanism_name,
+                    mechanism_slug=result.mechanism.slug,
+                    mechanism_name=result.mechanism.name,
+                    mechanism_created=result.mechanism_created,
+                    created=result.changes.created,
+                    updated=result.changes.updated,
+                    unchanged=result.changes.unchanged,
+                )
+            )
+        if dry_run:
+            transaction.set_rollback(True)
+    report.applied = not dry_run
+    return report
