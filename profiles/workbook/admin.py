@@ -36,11 +36,19 @@ from ..resources import (
     SectionResource,
 )
 from .exporter import write_template, write_workbook
+from .findings_files import SUFFIXES, import_findings_files
 from .importer import import_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeFileError
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "profiles_workbook_upload"
+FINDINGS_SESSION_KEY = "profiles_findings_upload"
+FINDINGS_PERMISSIONS = [
+    "profiles.add_mechanism",
+    "profiles.change_mechanism",
+    "profiles.add_section",
+    "profiles.change_section",
+]
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "iscm-workbook-uploads"
 UPLOAD_MAX_AGE = 24 * 3600
 PREVIEW_ROWS = 300  # rows shown per sheet and status in the preview
@@ -125,7 +133,7 @@ def _clean_old_uploads() -> None:
     if not UPLOAD_DIR.exists():
         return
     limit = time.time() - UPLOAD_MAX_AGE
-    for stale in UPLOAD_DIR.glob("*.xlsx"):
+    for stale in UPLOAD_DIR.iterdir():
         try:
             if stale.stat().st_mtime < limit:
                 stale.unlink()
@@ -133,8 +141,23 @@ def _clean_old_uploads() -> None:
             pass
 
 
-def _upload_path(token: str) -> Path:
-    return UPLOAD_DIR / f"{token}.xlsx"
+def _upload_path(token: str, suffix: str = ".xlsx") -> Path:
+    return UPLOAD_DIR / f"{token}{suffix}"
+
+
+class FindingsUploadForm(forms.Form):
+    document = forms.FileField(
+        label="Summary of Findings (.docx, .md or .txt)",
+        help_text=f"At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+    )
+
+    def clean_document(self):
+        upload = self.cleaned_data["document"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(too_large_message())
+        if Path(upload.name).suffix.lower() not in SUFFIXES:
+            raise forms.ValidationError("Only .docx, .md and .txt documents can be imported.")
+        return upload
 
 
 class WorkbookAdminMixin:
@@ -157,6 +180,16 @@ class WorkbookAdminMixin:
                 name="profiles_mechanism_workbook_confirm",
             ),
             path(
+                "findings/import/",
+                wrap(self.findings_import_view),
+                name="profiles_mechanism_findings_import",
+            ),
+            path(
+                "findings/import/confirm/",
+                wrap(self.findings_confirm_view),
+                name="profiles_mechanism_findings_confirm",
+            ),
+            path(
                 "workbook/template.xlsx",
                 wrap(self.workbook_template_view),
                 name="profiles_mechanism_workbook_template",
@@ -173,6 +206,7 @@ class WorkbookAdminMixin:
         extra_context = extra_context or {}
         extra_context["can_import_workbook"] = self.has_workbook_import_permission(request)
         extra_context["can_export_workbook"] = self.has_view_permission(request)
+        extra_context["can_import_findings"] = request.user.has_perms(FINDINGS_PERMISSIONS)
         return super().changelist_view(request, extra_context=extra_context)
 
     def has_workbook_import_permission(self, request: HttpRequest) -> bool:
@@ -270,6 +304,71 @@ class WorkbookAdminMixin:
         messages.success(
             request, f"Imported {pending['name']}: " + "; ".join(report.summary_lines()) + "."
         )
+        return redirect("admin:profiles_mechanism_changelist")
+
+    def findings_import_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perms(FINDINGS_PERMISSIONS):
+            raise PermissionDenied
+        form, report = FindingsUploadForm(), None
+        if request.method == "POST":
+            form = FindingsUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["document"]
+                name = os.path.basename(upload.name)[:200]
+                suffix = Path(name).suffix.lower()
+                data = b"".join(upload.chunks())
+                report = import_findings_files(files=[(name, data)], dry_run=True)
+                if report.ok:
+                    _clean_old_uploads()
+                    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    token = secrets.token_urlsafe(24)
+                    _upload_path(token, suffix).write_bytes(data)
+                    request.session[FINDINGS_SESSION_KEY] = {
+                        "token": token,
+                        "suffix": suffix,
+                        "name": name,
+                        "user": request.user.pk,
+                    }
+        return TemplateResponse(
+            request,
+            "admin/profiles/findings_import.html",
+            self._context(request, title="Import a Summary of Findings", form=form, report=report),
+        )
+
+    def findings_confirm_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perms(FINDINGS_PERMISSIONS):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:profiles_mechanism_findings_import")
+        pending = request.session.pop(FINDINGS_SESSION_KEY, None)
+        if (
+            not pending
+            or pending.get("user") != request.user.pk
+            or pending.get("suffix") not in SUFFIXES
+        ):
+            messages.error(
+                request, "There is no document waiting for confirmation: upload it again."
+            )
+            return redirect("admin:profiles_mechanism_findings_import")
+        location = _upload_path(pending["token"], pending["suffix"])
+        if not location.exists():
+            messages.error(request, "The uploaded document has expired: upload it again.")
+            return redirect("admin:profiles_mechanism_findings_import")
+        data = location.read_bytes()
+        location.unlink(missing_ok=True)
+        report = import_findings_files(files=[(pending["name"], data)])
+        if not report.ok:
+            return TemplateResponse(
+                request,
+                "admin/profiles/findings_import.html",
+                self._context(
+                    request,
+                    title="Import a Summary of Findings",
+                    form=FindingsUploadForm(),
+                    report=report,
+                ),
+            )
+        messages.success(request, "Imported " + report.outcomes[0].describe() + ".")
         return redirect("admin:profiles_mechanism_changelist")
 
     def workbook_template_view(self, request: HttpRequest) -> HttpResponse:

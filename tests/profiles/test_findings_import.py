@@ -198,3 +198,49 @@ def test_command_imports_several_files_or_none(demo_data, tmp_path):
     call_command("import_findings", str(word), stdout=out)
     assert "(almaty-process, matched); sections: 5 created" in out.getvalue()
     assert Section.objects.count() == 5
+
+
+def test_admin_upload_previews_the_changes_then_saves_on_confirmation(admin_client, demo_data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    Section.objects.all().delete()
+    data = seed_as_docx(SEED.read_text(encoding="utf-8"), "styles")
+    response = admin_client.post(
+        "/admin/profiles/mechanism/findings/import/",
+        {"document": SimpleUploadedFile("almaty.docx", data)},
+    )
+    body = response.content.decode()
+    assert "Preview" in body and "almaty-process" in body
+    assert "evolution, contribution, structures, partnerships, added-value" in body
+    assert not Section.objects.exists()
+
+    response = admin_client.post("/admin/profiles/mechanism/findings/import/confirm/", follow=True)
+    assert "Imported almaty.docx" in response.content.decode()
+    assert Section.objects.count() == 5
+
+
+def test_admin_upload_refuses_unreadable_documents(admin_client, demo_data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = admin_client.post(
+        "/admin/profiles/mechanism/findings/import/",
+        {"document": SimpleUploadedFile("notes.md", b"No structure at all.")},
+    )
+    body = response.content.decode()
+    assert "The document was refused: nothing was written" in body
+    assert "Confirm import" not in body
+    response = admin_client.post(
+        "/admin/profiles/mechanism/findings/import/",
+        {"document": SimpleUploadedFile("deck.pptx", b"PK")},
+    )
+    assert "Only .docx, .md and .txt documents can be imported." in response.content.decode()
+
+
+def test_staff_without_permissions_cannot_upload_findings(client, db):
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("viewer", password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_mechanism"))
+    client.force_login(user)
+    assert client.get("/admin/profiles/mechanism/findings/import/").status_code == 403
+    assert client.post("/admin/profiles/mechanism/findings/import/confirm/").status_code == 403
