@@ -308,3 +308,32 @@ def test_per_model_export_neutralises_formulas(admin_client, make_mechanism):
     values = [c.value for row in book.active.iter_rows() for c in row]
     assert "'=1+1" in values and "'@x" in values
     assert all(c.data_type != "f" for row in book.active.iter_rows() for c in row)
+
+
+def test_per_model_participant_import_accepts_country_names_and_codes(admin_client, make_mechanism):
+    make_mechanism(slug="m")
+    csv = (
+        "mechanism,country,organisation,role,since,until,unconfirmed,note\n"
+        "m,Kazakhstan,,Member,2013,,no,\n"
+        "m,kgz,,observer,,,yes,joined late\n"
+    )
+    response = per_model_import(admin_client, "participation", csv.encode(), "p.csv", "0")
+    confirm = response.context["confirm_form"]
+    admin_client.post(
+        "/admin/profiles/participation/process_import/",
+        {name: confirm[name].value() for name in confirm.fields},
+    )
+    from profiles.models import Participation
+
+    assert sorted(Participation.objects.values_list("country", "role", "since", "uncertain")) == [
+        ("KG", "observer", None, True),
+        ("KZ", "member", 2013, False),
+    ]
+
+
+def test_per_model_resources_use_the_workbook_columns():
+    from profiles.resources import RESOURCES
+    from profiles.workbook.spec import SHEETS_BY_NAME
+
+    for sheet, resource in RESOURCES.items():
+        assert resource().get_export_headers() == SHEETS_BY_NAME[sheet].headers
