@@ -20,7 +20,7 @@ from .models import (
     Topic,
 )
 from .resources import MechanismResource, OrganisationResource
-from .workbook.admin import ProfilesImportExportMixin, WorkbookAdminMixin
+from .workbook.admin import ProfilesImportExportMixin, WorkbookAdminMixin, can_publish
 
 
 class CachedChoicesFormSet(BaseInlineFormSet):
@@ -212,6 +212,12 @@ class MechanismAdmin(WorkbookAdminMixin, ProfilesImportExportMixin, admin.ModelA
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj: Mechanism) -> int:
         return obj.member_count
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Mechanism | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user):
+            readonly.append("is_published")
+        return readonly
 
     def save_model(self, request: HttpRequest, obj: Mechanism, form, change: bool) -> None:
         if obj.is_published and obj.published_at is None:

@@ -144,6 +144,8 @@ class Mechanism(models.Model):
         ordering = ["name"]
         verbose_name = "mechanism"
         verbose_name_plural = "mechanisms"
+        # Editors change content; only publishers decide what the public sees.
+        permissions = [("publish_mechanism", "Can publish or unpublish mechanisms")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(established__isnull=True)

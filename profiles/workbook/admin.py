@@ -67,8 +67,8 @@ WORKBOOK_PERMISSIONS = [
 
 
 def can_publish(user) -> bool:
-    """Whether an import by `user` may publish or unpublish mechanisms."""
-    return user.is_superuser or user.has_perm("profiles.publish_mechanism")
+    """Whether `user` may publish or unpublish mechanisms (superusers hold every permission)."""
+    return user.has_perm("profiles.publish_mechanism")
 
 
 def too_large_message() -> str:

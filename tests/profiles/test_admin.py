@@ -178,3 +178,49 @@ def test_change_page_queries_do_not_grow_with_rows(
         Document.objects.create(mechanism=mechanism, title=f"Document {number}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         admin_client.get(change_url(mechanism))
+
+
+def _log_in_editor(client, *, can_publish: bool) -> None:
+    from django.contrib.auth.models import Permission, User
+
+    codenames = [
+        f"{action}_{model}"
+        for model in ("mechanism", "section", "participation", "mechanismlink", "document")
+        for action in ("view", "add", "change", "delete")
+    ]
+    if can_publish:
+        codenames.append("publish_mechanism")
+    user = User.objects.create_user("editor", password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+
+
+def test_editor_cannot_publish_from_the_change_page(client, make_mechanism):
+    draft = make_mechanism(is_published=False)
+    _log_in_editor(client, can_publish=False)
+    form_page = client.get(change_url(draft))
+    assert "is_published" not in form_page.context["adminform"].form.fields
+
+    data = inline_post_data(form_page)
+    data["summary"] = "Edited by an editor."
+    data["is_published"] = "on"
+    response = client.post(change_url(draft), data)
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.summary == "Edited by an editor."
+    assert not draft.is_published
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_publisher_can_publish_from_the_change_page(client, make_mechanism):
+    draft = make_mechanism(is_published=False)
+    _log_in_editor(client, can_publish=True)
+    data = inline_post_data(client.get(change_url(draft)))
+    data["is_published"] = "on"
+    response = client.post(change_url(draft), data)
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published and draft.published_at is not None
+    assert client.get(draft.get_absolute_url()).status_code == 200

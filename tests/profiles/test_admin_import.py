@@ -37,6 +37,20 @@ def upload(client, data: bytes, name: str = "profiles.xlsx"):
     return client.post(IMPORT_URL, {"workbook": SimpleUploadedFile(name, data)})
 
 
+EDITOR_PERMISSIONS = [
+    f"{action}_{model}"
+    for model in (
+        "mechanism",
+        "section",
+        "participation",
+        "mechanismlink",
+        "document",
+        "organisation",
+    )
+    for action in ("add", "change", "view")
+]
+
+
 def staff(client, *codenames: str) -> User:
     user = User.objects.create_user("editor", password="x", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
@@ -110,21 +124,7 @@ def test_oversized_workbook_upload_is_refused(admin_client, db):
 
 
 def test_editor_without_publish_permission_cannot_publish_through_an_import(client, demo_data):
-    staff(
-        client,
-        *[
-            f"{action}_{model}"
-            for model in (
-                "mechanism",
-                "section",
-                "participation",
-                "mechanismlink",
-                "document",
-                "organisation",
-            )
-            for action in ("add", "change", "view")
-        ],
-    )
+    staff(client, *EDITOR_PERMISSIONS)
 
     def unpublish(book):
         ws = book["Mechanisms"]
@@ -135,6 +135,21 @@ def test_editor_without_publish_permission_cannot_publish_through_an_import(clie
     body = upload(client, edited(export_bytes(), unpublish)).content.decode()
     assert "published: you may not publish or unpublish mechanisms" in body
     assert Mechanism.objects.get(slug="bali-process").is_published
+
+
+def test_publisher_may_publish_through_an_import(client, demo_data):
+    staff(client, *EDITOR_PERMISSIONS, "publish_mechanism")
+
+    def unpublish(book):
+        ws = book["Mechanisms"]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value == "bali-process":
+                row[17].value = "no"
+
+    preview = upload(client, edited(export_bytes(), unpublish)).content.decode()
+    assert "you may not publish" not in preview
+    client.post(CONFIRM_URL, {"confirm": "Confirm import"})
+    assert not Mechanism.objects.get(slug="bali-process").is_published
 
 
 def test_template_and_exports_download_as_workbooks(admin_client, demo_data, make_mechanism):
