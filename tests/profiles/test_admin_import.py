@@ -65,6 +65,13 @@ def rename_almaty(book):
             row[15].value = "A better summary."
 
 
+def unpublish_bali(book):
+    ws = book["Mechanisms"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "bali-process":
+            row[17].value = "no"
+
+
 def test_workbook_import_previews_then_writes_only_when_confirmed(admin_client, demo_data):
     response = upload(admin_client, edited(export_bytes(), rename_almaty))
 
@@ -126,13 +133,7 @@ def test_oversized_workbook_upload_is_refused(admin_client, db):
 def test_editor_without_publish_permission_cannot_publish_through_an_import(client, demo_data):
     staff(client, *EDITOR_PERMISSIONS)
 
-    def unpublish(book):
-        ws = book["Mechanisms"]
-        for row in ws.iter_rows(min_row=2):
-            if row[0].value == "bali-process":
-                row[17].value = "no"
-
-    body = upload(client, edited(export_bytes(), unpublish)).content.decode()
+    body = upload(client, edited(export_bytes(), unpublish_bali)).content.decode()
     assert "published: you may not publish or unpublish mechanisms" in body
     assert Mechanism.objects.get(slug="bali-process").is_published
 
@@ -140,13 +141,7 @@ def test_editor_without_publish_permission_cannot_publish_through_an_import(clie
 def test_publisher_may_publish_through_an_import(client, demo_data):
     staff(client, *EDITOR_PERMISSIONS, "publish_mechanism")
 
-    def unpublish(book):
-        ws = book["Mechanisms"]
-        for row in ws.iter_rows(min_row=2):
-            if row[0].value == "bali-process":
-                row[17].value = "no"
-
-    preview = upload(client, edited(export_bytes(), unpublish)).content.decode()
+    preview = upload(client, edited(export_bytes(), unpublish_bali)).content.decode()
     assert "you may not publish" not in preview
     client.post(CONFIRM_URL, {"confirm": "Confirm import"})
     assert not Mechanism.objects.get(slug="bali-process").is_published
