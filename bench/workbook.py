@@ -37,8 +37,11 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django_countries import countries  # noqa: E402
 
+from profiles import sheets as spec  # noqa: E402
+from profiles.exporter import workbook_rows, write_workbook  # noqa: E402
 from profiles.models import Mechanism  # noqa: E402
-from profiles.workbook import import_workbook, spec, workbook_rows, write_workbook  # noqa: E402
+from workbook.columns import cell_value  # noqa: E402
+from workbook.engine import import_workbook  # noqa: E402
 
 MECHANISMS = int(os.environ.get("BENCH_MECHANISMS", "1000"))
 TOPICS = ["evolution", "contribution", "structures", "partnerships", "added-value"]
@@ -164,7 +167,7 @@ def main() -> None:
         export = time.perf_counter() - start
         data = workbook_rows(everything, link_targets=everything)
         cells = {
-            s.name: [s.headers] + [[spec.cell_value(r[h]) for h in s.headers] for r in data[s.name]]
+            s.name: [s.headers] + [[cell_value(r[h]) for h in s.headers] for r in data[s.name]]
             for s in spec.SHEETS
         }
         write = min(write_baseline(cells, tmp / "baseline.xlsx") for _ in range(2))

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "import_export",
+    "workbook",
     "profiles",
     "surveys",
 ]

@@ -1,12 +1,25 @@
-"""Admin for IPD editors: a mechanism's change page holds everything about it."""
+"""Admin for IPD editors: a mechanism's change page holds everything about it.
+
+The mechanisms' list also offers the workbook import and exports (`workbook.admin`) and
+the Summary of Findings import (`profiles.findings.admin`); sections, participants, links
+and documents have list pages of their own for per-model import/export.
+"""
+
+import io
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils import timezone
 
+from workbook.admin import ImportExportMixin, WorkbookAdminMixin, attachment
+
+from .exporter import write_workbook
+from .findings.admin import FindingsAdminMixin
 from .forms import SectionForm
 from .models import (
     Document,
@@ -19,8 +32,20 @@ from .models import (
     ThematicArea,
     Topic,
 )
-from .resources import MechanismResource, OrganisationResource
-from .workbook.admin import ProfilesImportExportMixin, WorkbookAdminMixin, can_publish
+from .rendering import render_markdown
+from .resources import (
+    DocumentResource,
+    MechanismLinkResource,
+    MechanismResource,
+    OrganisationResource,
+    ParticipationResource,
+    SectionResource,
+)
+
+
+def can_publish(user) -> bool:
+    """Whether `user` may publish or unpublish mechanisms (superusers hold every permission)."""
+    return user.has_perm("profiles.publish_mechanism")
 
 
 class CachedChoicesFormSet(BaseInlineFormSet):
@@ -147,8 +172,10 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Mechanism)
-class MechanismAdmin(WorkbookAdminMixin, ProfilesImportExportMixin, admin.ModelAdmin):
+class MechanismAdmin(FindingsAdminMixin, WorkbookAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [MechanismResource]  # per-model import/export (django-import-export)
+    change_list_template = "admin/profiles/mechanism/change_list_workbook.html"
+    actions = ["export_selected_workbook"]
     compact_text_fields = {"aliases": 2, "summary": 3, "secretariat": 2, "sources": 3}
     list_display = [
         "name",
@@ -224,6 +251,34 @@ class MechanismAdmin(WorkbookAdminMixin, ProfilesImportExportMixin, admin.ModelA
             obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
 
+    def can_publish(self, request: HttpRequest) -> bool:
+        return can_publish(request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "workbook/export.xlsx",
+                self.admin_site.admin_view(self.workbook_export_view),
+                name="profiles_mechanism_workbook_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workbook_export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        mechanisms = Mechanism.objects.all()
+        buffer = io.BytesIO()
+        write_workbook(buffer, mechanisms, link_targets=mechanisms)
+        return attachment(buffer.getvalue(), "iscm-profiles-all.xlsx")
+
+    @admin.action(description="Export selected as an ISCM workbook (.xlsx)", permissions=["view"])
+    def export_selected_workbook(self, request: HttpRequest, queryset):
+        mechanisms = Mechanism.objects.filter(pk__in=queryset.values("pk"))
+        buffer = io.BytesIO()
+        write_workbook(buffer, mechanisms, link_targets=Mechanism.objects.all())
+        return attachment(buffer.getvalue(), "iscm-profiles-selected.xlsx")
+
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
@@ -233,7 +288,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ProfilesImportExportMixin, admin.ModelAdmin):
+class OrganisationAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [OrganisationResource]
     list_display = ["acronym", "name", "kind"]
     list_filter = ["kind"]
@@ -250,3 +305,49 @@ class RegionAdmin(admin.ModelAdmin):
 class ThematicAreaAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# Per-model admin pages for the models that have no page of their own (they are edited
+# inline on the mechanism), so that each can be imported and exported on its own.
+
+
+class ChildAdmin(ImportExportMixin, admin.ModelAdmin):
+    list_select_related = ["mechanism"]
+    search_fields = ["mechanism__name", "mechanism__slug"]
+    list_per_page = 100
+
+
+@admin.register(Section)
+class SectionAdmin(ChildAdmin):
+    resource_classes = [SectionResource]
+    list_display = ["mechanism", "topic", "updated_at"]
+    list_select_related = ["mechanism", "topic"]
+    list_filter = ["topic"]
+    fields = ["mechanism", "topic", "body"]
+
+    def save_model(self, request, obj, form, change):
+        obj.body_html = render_markdown(obj.body)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Participation)
+class ParticipationAdmin(ChildAdmin):
+    resource_classes = [ParticipationResource]
+    list_display = ["mechanism", "participant_name", "role", "since", "until", "uncertain"]
+    list_select_related = ["mechanism", "organisation"]
+    list_filter = ["role", "uncertain"]
+
+
+@admin.register(MechanismLink)
+class MechanismLinkAdmin(ChildAdmin):
+    resource_classes = [MechanismLinkResource]
+    list_display = ["mechanism", "other_mechanism", "kind"]
+    list_select_related = ["mechanism", "other_mechanism"]
+    list_filter = ["kind"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ChildAdmin):
+    resource_classes = [DocumentResource]
+    list_display = ["title", "mechanism", "kind", "year"]
+    list_filter = ["kind"]

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_countries import countries
 
-from .findings import parse_findings
+from .findings.parser import parse_findings
 from .models import (
     Document,
     Mechanism,

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .findings import ParsedFindings
+from .findings.parser import ParsedFindings
 from .models import Mechanism, Section, Topic
 from .rendering import render_markdown
 

@@ -10,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import selectors
+from .exporter import write_profile_csv, write_workbook
 from .forms import MechanismFilterForm
 from .models import Mechanism
-from .workbook import write_profile_csv, write_workbook
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

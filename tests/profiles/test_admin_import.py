@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from profiles.exporter import write_workbook
 from profiles.models import Mechanism, Organisation, Section
-from profiles.workbook import write_workbook
-from profiles.workbook.safety import MAX_UPLOAD_BYTES
+from workbook.safety import MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -343,7 +343,7 @@ def test_per_model_participant_import_accepts_country_names_and_codes(admin_clie
 
 def test_per_model_resources_use_the_workbook_columns():
     from profiles.resources import RESOURCES
-    from profiles.workbook.spec import SHEETS_BY_NAME
+    from profiles.sheets import SHEETS_BY_NAME
 
     for sheet, resource in RESOURCES.items():
         assert resource().get_export_headers() == SHEETS_BY_NAME[sheet].headers

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from profiles.exporter import write_workbook
 from profiles.models import Mechanism
-from profiles.workbook import write_workbook
 from tests.conftest import run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

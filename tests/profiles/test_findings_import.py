@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from profiles.findings.importer import import_findings_files
 from profiles.models import Mechanism, Section
-from profiles.workbook.findings_files import import_findings_files
 
 pytestmark = pytest.mark.django_db
 

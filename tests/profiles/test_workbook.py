@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from profiles.exporter import write_template, write_workbook
 from profiles.models import (
     Document,
     Mechanism,
@@ -15,7 +16,7 @@ from profiles.models import (
     Participation,
     Section,
 )
-from profiles.workbook import import_workbook, write_template, write_workbook
+from workbook.engine import import_workbook
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import zipfile
 import openpyxl
 import pytest
 
+from profiles.exporter import write_template
 from profiles.models import Document, Mechanism, Participation, Section
-from profiles.workbook import MAX_COLUMNS, MAX_ROWS, import_workbook, write_template
-from profiles.workbook.safety import MAX_UNCOMPRESSED_BYTES, MAX_UPLOAD_BYTES
+from workbook.engine import import_workbook
+from workbook.safety import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +263,7 @@ def test_nul_bytes_and_control_characters_are_refused_on_every_database(db, nul)
 
 
 def test_control_characters_in_text_are_refused_by_name():
-    from profiles.workbook.spec import CellProblem, cell_text
+    from workbook.columns import CellProblem, cell_text
 
     with pytest.raises(CellProblem, match="contains a NUL character"):
         cell_text("a\x00b")

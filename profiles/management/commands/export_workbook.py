@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from profiles import selectors
+from profiles.exporter import write_workbook
 from profiles.models import Mechanism
-from profiles.workbook import write_workbook
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.workbook.findings_files import import_findings_files
-from profiles.workbook.safety import MAX_UPLOAD_BYTES
+from profiles.findings.importer import import_findings_files
+from workbook.safety import MAX_UPLOAD_BYTES
 
 
 class Command(BaseCommand):

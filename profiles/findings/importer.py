@@ -13,10 +13,12 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ..findings import FindingsError, docx_to_markdown, parse_findings
+from workbook.safety import MAX_UPLOAD_BYTES, UnsafeFileError, check_docx
+
 from ..models import Topic
 from ..services import apply_findings
-from .safety import MAX_UPLOAD_BYTES, UnsafeFileError, check_docx
+from .parser import FindingsError, parse_findings
+from .word import docx_to_markdown
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 SUFFIXES = {".docx", *TEXT_SUFFIXES}

@@ -40,6 +40,9 @@ MAX_ROWS = 50_000  # data rows per sheet, after the header row
 MAX_COLUMNS = 40  # cells per row
 MAX_SHARED_STRINGS = 1_000_000
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+# Characters of text materialised by one import, counted cell by cell as rows are read:
+# a shared string referenced by many cells counts once per reference.
+MAX_TEXT_CHARS = 20_000_000
 
 WORKBOOK_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -59,9 +62,32 @@ class Limits:
     max_members: int = MAX_MEMBERS
     max_rows: int = MAX_ROWS
     max_columns: int = MAX_COLUMNS
+    max_text_chars: int = MAX_TEXT_CHARS
 
 
 DEFAULT_LIMITS = Limits()
+
+
+class TextBudget:
+    """Counts the characters an import materialises and refuses past its limit.
+
+    Declared sizes do not bound expanded text: one long shared string referenced by every
+    cell of a small file expands to gigabytes. Every text cell read is charged here, as it
+    is read, so that the import stops before it holds more than the budget.
+    """
+
+    def __init__(self, limit: int = MAX_TEXT_CHARS):
+        self.limit = limit
+        self.spent = 0
+
+    def charge(self, characters: int, where: str) -> None:
+        self.spent += characters
+        if self.spent > self.limit:
+            raise UnsafeFileError(
+                f"{where}: the file holds more than {self.limit:,} characters of text in "
+                "all (a text repeated in many cells counts every time): refused. Split it "
+                "into smaller files."
+            )
 
 
 def _size_of(source: IO[bytes]) -> int:
@@ -247,7 +273,7 @@ class Cell:
 
 
 def iter_sheet_rows(
-    workbook, title: str, limits: Limits = DEFAULT_LIMITS
+    workbook, title: str, limits: Limits = DEFAULT_LIMITS, budget: TextBudget | None = None
 ) -> Iterator[tuple[int, list]]:
     """Every real row of a sheet as (Excel row number, [Cell…]), in order.
 
@@ -256,6 +282,8 @@ def iter_sheet_rows(
     """
     from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl==3.1.5, pinned
 
+    if budget is None:
+        budget = TextBudget(limits.max_text_chars)
     sheet = workbook[title]
     sheet.reset_dimensions()
     with sheet._get_source() as source:
@@ -283,6 +311,8 @@ def iter_sheet_rows(
                         f"{title}!{number}: a value in column {column}; the limit is "
                         f"{limits.max_columns} columns."
                     )
+                if isinstance(raw["value"], str):
+                    budget.charge(len(raw["value"]), f"{title}!{number}")
                 cells.append(Cell(column, raw["value"], raw["data_type"] == "f"))
             yield number, cells
 

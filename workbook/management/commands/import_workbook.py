@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.workbook import MAX_UPLOAD_BYTES, import_workbook
+from workbook.engine import import_workbook
+from workbook.safety import MAX_UPLOAD_BYTES
 
 
 class Command(BaseCommand):

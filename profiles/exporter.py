@@ -1,22 +1,20 @@
 """Writing the workbook (and its one-profile CSV form) from the database.
 
 Every sheet is read with one query (plus one per many-to-many relation), so the number
-of queries does not depend on how many mechanisms are exported. Rows are written with
-openpyxl's write-only mode; every text cell goes through `spec.cell_value`, which
-neutralises formulas.
+of queries does not depend on how many mechanisms are exported; `workbook.writer` writes
+them, neutralising formulas.
 """
 
 import csv
-from collections.abc import Iterable
 from typing import IO
 
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from ..models import (
+from workbook.columns import cell_value
+from workbook.writer import write_sheets
+
+from . import sheets as spec  # the row functions
+from .models import (
     Document,
     Mechanism,
     MechanismLink,
@@ -27,8 +25,7 @@ from ..models import (
     ThematicArea,
     Topic,
 )
-from . import spec
-from .spec import SHEETS, Sheet
+from .sheets import SHEETS
 
 ROLE_ORDER = {value: index for index, value in enumerate(Participation.Role.values)}
 
@@ -127,95 +124,6 @@ def workbook_rows(
     return rows
 
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-
-
-def _write_sheet(book: Workbook, sheet: Sheet, rows: Iterable[dict]) -> None:
-    ws = book.create_sheet(sheet.name)
-    ws.freeze_panes = "A2"
-    for index, column in enumerate(sheet.columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    header = []
-    for column in sheet.columns:
-        cell = WriteOnlyCell(ws, value=column.name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        header.append(cell)
-    ws.append(header)
-    wrapped = [column.wrap for column in sheet.columns]
-    names = sheet.headers
-    any_wrap = any(wrapped)
-    cell_value = spec.cell_value
-    for row in rows:
-        values = [cell_value(row[name]) for name in names]
-        if any_wrap:
-            for index, value in enumerate(values):
-                if wrapped[index] and isinstance(value, str) and ("\n" in value or len(value) > 60):
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.alignment = WRAP
-                    values[index] = cell
-        ws.append(values)
-
-
-def _write_about(book: Workbook) -> None:
-    ws = book.create_sheet(spec.ABOUT_SHEET)
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 26
-    ws.column_dimensions["C"].width = 90
-    bold = Font(bold=True)
-    lines = [
-        ("ISCM Profiles workbook", "", ""),
-        (
-            "",
-            "",
-            "Edit the sheets and import the file again (admin, or "
-            "`manage.py import_workbook`). Lists inside a cell are separated by “;”. Keys are "
-            "natural: mechanism slug, topic key, ISO country code, organisation short name. "
-            "A leading apostrophe (') is added to texts that start with = + - @ or ' so that "
-            "no cell is ever run as a formula; it is removed again on import.",
-        ),
-        ("", "", ""),
-        ("sheet", "column", "meaning"),
-    ]
-    for sheet in SHEETS:
-        lines.append((sheet.name, "", sheet.help))
-        for column in sheet.columns:
-            meaning = column.help
-            if column.choices is not None:
-                meaning += (
-                    " One of: "
-                    + ", ".join(f"{value} ({label})" for value, label in column.choices.choices)
-                    + "."
-                )
-            if not column.required:
-                meaning += " (Optional column.)"
-            lines.append(("", column.name, meaning))
-    lines.append(("", "", ""))
-    lines.append(
-        ("Topics", "", "; ".join(f"{t.key} ({t.title})" for t in Topic.objects.order_by("order")))
-    )
-    lines.append(("Regions", "", "; ".join(f"{r.slug} ({r.name})" for r in Region.objects.all())))
-    lines.append(
-        (
-            "Thematic areas",
-            "",
-            "; ".join(f"{t.slug} ({t.name})" for t in ThematicArea.objects.all()),
-        )
-    )
-    for a, b, c in lines:
-        cells = []
-        for value in (a, b, c):
-            cell = WriteOnlyCell(ws, value=spec.neutralise(value) if value else None)
-            if value in ("sheet", "column", "meaning") or (a and not b and value == a):
-                cell.font = bold
-            cell.alignment = WRAP
-            cells.append(cell)
-        ws.append(cells)
-
-
 def write_workbook(
     target: IO[bytes],
     mechanisms: QuerySet[Mechanism],
@@ -223,12 +131,7 @@ def write_workbook(
     link_targets: QuerySet[Mechanism] | None = None,
 ) -> None:
     """Write the workbook of `mechanisms` (every sheet, then an About sheet) to `target`."""
-    rows = workbook_rows(mechanisms, link_targets=link_targets)
-    book = Workbook(write_only=True)
-    for sheet in SHEETS:
-        _write_sheet(book, sheet, rows[sheet.name])
-    _write_about(book)
-    book.save(target)
+    write_sheets(target, workbook_rows(mechanisms, link_targets=link_targets), list(SHEETS))
 
 
 def write_template(target: IO[bytes]) -> None:
@@ -253,5 +156,14 @@ def write_profile_csv(
     for sheet in SHEETS:
         for number, row in enumerate(rows[sheet.name], start=1):
             for name in sheet.headers:
-                value = spec.cell_value(row[name])
+                value = cell_value(row[name])
                 writer.writerow([sheet.name, number, name, "" if value is None else value])
+
+
+def about_lines() -> list[tuple[str, str]]:
+    """The vocabularies, listed on the About sheet."""
+    return [
+        ("Topics", "; ".join(f"{t.key} ({t.title})" for t in Topic.objects.order_by("order"))),
+        ("Regions", "; ".join(f"{r.slug} ({r.name})" for r in Region.objects.all())),
+        ("Thematic areas", "; ".join(f"{t.slug} ({t.name})" for t in ThematicArea.objects.all())),
+    ]

@@ -1,20 +1,23 @@
-"""Importing the workbook: read every sheet, validate every row, then apply all or nothing.
+"""Importing the profiles app's sheets: check references, compare with the database, apply.
 
-Reading and validation never write. Every problem found is collected as
-`Sheet!row: column: message`; if there is any, nothing is written. Otherwise everything
-is applied in one transaction with bulk writes: the number of queries does not grow with
-the number of rows (apart from batching in chunks of `BATCH`).
+The engine (`workbook.engine`) has already read and parsed every cell; `ProfilesPlanner`
+resolves vocabularies, organisations and mechanisms, compares each row with what is in
+the database (loaded with a fixed number of queries), and applies the changes with bulk
+writes: the number of queries does not grow with the number of rows (apart from batching
+in chunks of `BATCH`).
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import IO
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import (
+from workbook.columns import Sheet, norm_text
+from workbook.engine import DELETED, RowOutcome, SheetPlanner
+from workbook.engine import changed_columns as diff_columns
+
+from . import sheets
+from .models import (
     Document,
     Mechanism,
     MechanismLink,
@@ -25,251 +28,10 @@ from ..models import (
     ThematicArea,
     Topic,
 )
-from ..rendering import render_markdown
-from . import spec
-from .safety import DEFAULT_LIMITS, Limits, UnsafeFileError, iter_sheet_rows, open_workbook
-from .spec import (
-    MECHANISM_ATTRIBUTES,
-    CellProblem,
-    Sheet,
-)
+from .rendering import render_markdown
+from .sheets import MECHANISM_ATTRIBUTES
 
 BATCH = 500
-MAX_PROBLEMS = 1000
-
-NEW, CHANGED, UNCHANGED, REFUSED, DELETED = "new", "changed", "unchanged", "refused", "deleted"
-
-
-@dataclass
-class Problem:
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.sheet is None:
-            return self.message
-        where = self.sheet if self.row is None else f"{self.sheet}!{self.row}"
-        return (
-            f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
-        )
-
-
-@dataclass
-class RowOutcome:
-    row: int | None
-    key: str
-    status: str
-    changed: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SheetReport:
-    name: str
-    rows: list[RowOutcome] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for outcome in self.rows if outcome.status == status)
-
-    @property
-    def created(self) -> int:
-        return self.count(NEW)
-
-    @property
-    def updated(self) -> int:
-        return self.count(CHANGED)
-
-    @property
-    def unchanged(self) -> int:
-        return self.count(UNCHANGED)
-
-    @property
-    def deleted(self) -> int:
-        return self.count(DELETED)
-
-    @property
-    def refused(self) -> int:
-        return self.count(REFUSED)
-
-
-@dataclass
-class ImportReport:
-    sheets: dict[str, SheetReport] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    applied: bool = False
-    dry_run: bool = False
-    replace: bool = False
-    problems_left_off: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def changes(self) -> int:
-        return sum(s.created + s.updated + s.deleted for s in self.sheets.values())
-
-    def summary_lines(self) -> list[str]:
-        lines = []
-        order = [sheet.name for sheet in spec.SHEETS]
-        for report in sorted(self.sheets.values(), key=lambda r: order.index(r.name)):
-            line = (
-                f"{report.name}: {report.created} created, {report.updated} updated, "
-                f"{report.unchanged} unchanged"
-            )
-            if self.replace:
-                line += f", {report.deleted} deleted"
-            lines.append(line)
-        return lines
-
-
-class _Problems:
-    def __init__(self, report: ImportReport):
-        self.report = report
-
-    def add(self, sheet: str | None, row: int | None, column: str | None, message: str) -> None:
-        if len(self.report.problems) >= MAX_PROBLEMS:
-            self.report.problems_left_off += 1
-            return
-        self.report.problems.append(Problem(sheet, row, column, message))
-
-
-@dataclass
-class ParsedRow:
-    number: int
-    values: dict
-    ok: bool = True
-    reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ParsedSheet:
-    sheet: Sheet
-    columns: list[str]  # the columns present in the file, in the sheet's order
-    rows: list[ParsedRow]
-
-
-# --- reading ---------------------------------------------------------------------------
-
-
-def _header_name(value: object) -> str:
-    try:
-        text = spec.cell_text(value)
-    except CellProblem:
-        text = repr(value)
-    return "_".join(text.strip().lower().split())
-
-
-def _find_sheet(workbook, name: str) -> str | None:
-    if name in workbook.sheetnames:
-        return name
-    for title in workbook.sheetnames:
-        if title.strip().lower() == name.lower():
-            return title
-    return None
-
-
-def _read_sheet(workbook, sheet: Sheet, problems: _Problems, limits: Limits):
-    title = _find_sheet(workbook, sheet.name)
-    if title is None:
-        if sheet.required:
-            problems.add(
-                sheet.name,
-                None,
-                None,
-                "the sheet is missing; the workbook needs the sheets "
-                + ", ".join(s.name for s in spec.SHEETS if s.required),
-            )
-        return None
-    rows = iter_sheet_rows(workbook, title, limits)
-    first = next(rows, None)
-    if first is None or first[0] != 1 or not first[1]:
-        problems.add(
-            sheet.name,
-            None,
-            None,
-            "the sheet is empty: row 1 must hold the column headers ("
-            + ", ".join(sheet.headers)
-            + ")",
-        )
-        return None
-
-    by_index: dict[int, str] = {}
-    seen: dict[str, int] = {}
-    header_ok = True
-    for cell in first[1]:
-        name = _header_name(cell.value)
-        if not name:
-            continue
-        if name in seen:
-            problems.add(sheet.name, 1, name, "duplicate column header")
-            header_ok = False
-        elif name not in sheet.column_map:
-            problems.add(
-                sheet.name,
-                1,
-                name,
-                "unknown column header; the columns are " + ", ".join(sheet.headers),
-            )
-            header_ok = False
-        seen[name] = cell.column
-        by_index[cell.column] = name
-    for column in sheet.columns:
-        if column.required and column.name not in seen:
-            problems.add(sheet.name, 1, column.name, "missing column header")
-            header_ok = False
-    if not header_ok:
-        return None
-
-    present = [sheet.column_map[name] for name in by_index.values()]
-    parsed = ParsedSheet(sheet, [c.name for c in sheet.columns if c in present], [])
-    for number, cells in rows:
-        values_by_column = {}
-        row = ParsedRow(number, {})
-        refused: set[str] = set()
-        empty = True
-        for cell in cells:
-            name = by_index.get(cell.column)
-            if isinstance(cell.value, str) and not cell.value.strip():
-                continue
-            empty = False
-            if name is None:
-                problems.add(
-                    sheet.name,
-                    number,
-                    f"column {cell.column}",
-                    "a value in a column without a header",
-                )
-                row.ok = False
-                continue
-            if cell.is_formula:
-                problems.add(
-                    sheet.name,
-                    number,
-                    name,
-                    "is a formula; only values are imported (type the value)",
-                )
-                row.ok = False
-                refused.add(name)
-                continue
-            values_by_column[name] = cell.value
-        if empty:
-            continue
-        for column in present:
-            if column.name in refused:
-                continue
-            try:
-                row.values[column.name] = spec.parse_cell(column, values_by_column.get(column.name))
-            except CellProblem as problem:
-                problems.add(sheet.name, number, column.name, str(problem))
-                row.reasons.append(f"{column.name}: {problem}")
-                row.ok = False
-        parsed.rows.append(row)
-    return parsed
-
 
 # --- what is in the database -----------------------------------------------------------
 
@@ -308,7 +70,7 @@ class _Database:
         return lookup
 
     def mechanism_values(self, mechanism: Mechanism) -> dict:
-        return spec.mechanism_row(
+        return sheets.mechanism_row(
             mechanism,
             frozenset(self.region_through.get(mechanism.pk, {})),
             frozenset(self.theme_through.get(mechanism.pk, {})),
@@ -316,40 +78,16 @@ class _Database:
         )
 
 
-# --- validation and comparison ---------------------------------------------------------
+class ProfilesPlanner(SheetPlanner):
+    """Plans and applies the profiles app's sheets (registered in `ProfilesConfig.ready`)."""
 
+    apply_order = sheets.APPLY_ORDER
 
-def _label(values: dict, key: tuple[str, ...]) -> str:
-    parts = []
-    for name in key:
-        value = values.get(name)
-        if value not in (None, ""):
-            parts.append(str(value))
-    return " / ".join(parts)
-
-
-def _changed(values: dict, current: dict, columns: Iterable[str]) -> list[str]:
-    return [name for name in columns if name in values and values[name] != current[name]]
-
-
-class _Planner:
-    def __init__(
-        self,
-        parsed: dict,
-        problems: _Problems,
-        report: ImportReport,
-        *,
-        can_publish: bool,
-        replace: bool,
-    ):
-        self.parsed = parsed
-        self.problems = problems
-        self.report = report
-        self.can_publish = can_publish
-        self.replace = replace
+    def __init__(self, parsed, problems, report, options):
+        super().__init__(parsed, problems, report, options)
+        self.can_publish = options.can_publish
+        self.replace = options.replace
         self.db = _Database()
-        # Sheet name → list of (ParsedRow, existing object or None, changed fields)
-        self.plan: dict[str, list] = {}
         self.deletions: dict[str, list] = {}
         self.known_orgs = set(self.db.organisations)
         self.known_mechanisms = set(self.db.mechanisms)
@@ -362,55 +100,24 @@ class _Planner:
                 key = sheet.sheet.key[0]
                 target.update(r.values[key] for r in sheet.rows if r.values.get(key))
 
-    def refuse(self, sheet: Sheet, row: ParsedRow, column: str | None, message: str) -> None:
-        self.problems.add(sheet.name, row.number, column, message)
-        row.reasons.append(f"{column}: {message}" if column else message)
-        row.ok = False
+    def after_sheet(self, sheet: Sheet, parsed) -> None:
+        if self.replace and sheet.name not in ("Mechanisms", "Organisations"):
+            self._plan_deletions(
+                sheet, {tuple(r.values.get(name) for name in sheet.key) for r in parsed.rows}
+            )
 
-    def run(self) -> None:
-        for sheet in spec.APPLY_ORDER:
-            parsed = self.parsed.get(sheet.name)
-            report = self.report.sheets.setdefault(sheet.name, SheetReport(sheet.name))
-            if parsed is None:
-                continue
-            method = getattr(self, f"_plan_{sheet.name.lower()}")
-            entries = []
-            seen: dict[tuple, int] = {}
-            for row in parsed.rows:
-                key = tuple(row.values.get(name) for name in sheet.key)
-                if row.ok and key in seen:
-                    self.refuse(
-                        sheet,
-                        row,
-                        None,
-                        f"duplicate of row {seen[key]} (same {', '.join(sheet.key)})",
-                    )
-                elif row.ok:
-                    seen[key] = row.number
-                existing, changed = method(sheet, parsed, row)
-                label = _label(row.values, sheet.key)
-                if not row.ok:
-                    report.rows.append(RowOutcome(row.number, label, REFUSED, [], row.reasons))
-                    continue
-                status = NEW if existing is None else CHANGED if changed else UNCHANGED
-                report.rows.append(RowOutcome(row.number, label, status, changed))
-                if status != UNCHANGED:
-                    entries.append((row, existing, changed))
-            self.plan[sheet.name] = entries
-            if self.replace and sheet.name != "Mechanisms" and sheet.name != "Organisations":
-                self._plan_deletions(
-                    sheet, {tuple(r.values.get(name) for name in sheet.key) for r in parsed.rows}
-                )
+    def apply(self) -> None:
+        _Applier(self).run()
 
-    # Each _plan_<sheet> validates references and returns (existing object, changed fields).
+    # Each plan_<sheet> validates references and returns (existing object, changed fields).
 
-    def _plan_organisations(self, sheet, parsed, row):
+    def plan_organisations(self, sheet, parsed, row):
         existing = self.db.organisations.get(row.values.get("acronym"))
         if existing is None:
             return None, []
-        return existing, _changed(row.values, spec.organisation_row(existing), parsed.columns)
+        return existing, diff_columns(row.values, sheets.organisation_row(existing), parsed.columns)
 
-    def _plan_mechanisms(self, sheet, parsed, row):
+    def plan_mechanisms(self, sheet, parsed, row):
         values = row.values
         if not hasattr(self, "_vocabularies"):
             self._vocabularies = (
@@ -476,7 +183,7 @@ class _Planner:
         if existing is None:
             return None, []
         current = self.db.mechanism_values(existing)
-        return existing, _changed(values, current, [c for c in parsed.columns if c != "slug"])
+        return existing, diff_columns(values, current, [c for c in parsed.columns if c != "slug"])
 
     def _check_mechanism(self, sheet, row, column="mechanism") -> str | None:
         slug = row.values.get(column)
@@ -519,12 +226,12 @@ class _Planner:
                 }
             elif name == "Documents":
                 cache[name] = {
-                    (db.mech_slug[d.mechanism_id], spec.norm_text(d.title)): d
+                    (db.mech_slug[d.mechanism_id], norm_text(d.title)): d
                     for d in Document.objects.all()
                 }
         return cache[name]
 
-    def _plan_sections(self, sheet, parsed, row):
+    def plan_sections(self, sheet, parsed, row):
         slug = self._check_mechanism(sheet, row)
         topic = row.values.get("topic")
         if topic and topic not in self.db.topics:
@@ -537,10 +244,10 @@ class _Planner:
         existing = self._existing_children(sheet.name).get((slug, topic))
         if existing is None:
             return None, []
-        current = spec.section_row(existing, slug, topic)
-        return existing, _changed(row.values, current, ["body"])
+        current = sheets.section_row(existing, slug, topic)
+        return existing, diff_columns(row.values, current, ["body"])
 
-    def _plan_participants(self, sheet, parsed, row):
+    def plan_participants(self, sheet, parsed, row):
         values = row.values
         slug = self._check_mechanism(sheet, row)
         country, org = values.get("country"), values.get("organisation")
@@ -562,10 +269,10 @@ class _Planner:
         existing = self._existing_children(sheet.name).get(key)
         if existing is None:
             return None, []
-        current = spec.participant_row(existing, slug, org or "")
-        return existing, _changed(values, current, ["unconfirmed", "note"])
+        current = sheets.participant_row(existing, slug, org or "")
+        return existing, diff_columns(values, current, ["unconfirmed", "note"])
 
-    def _plan_links(self, sheet, parsed, row):
+    def plan_links(self, sheet, parsed, row):
         slug = self._check_mechanism(sheet, row)
         other = self._check_mechanism(sheet, row, "other_mechanism")
         if slug and slug == other:
@@ -574,16 +281,16 @@ class _Planner:
         existing = self._existing_children(sheet.name).get(key)
         if existing is None:
             return None, []
-        current = spec.link_row(existing, slug, other)
-        return existing, _changed(row.values, current, ["note"])
+        current = sheets.link_row(existing, slug, other)
+        return existing, diff_columns(row.values, current, ["note"])
 
-    def _plan_documents(self, sheet, parsed, row):
+    def plan_documents(self, sheet, parsed, row):
         slug = self._check_mechanism(sheet, row)
         existing = self._existing_children(sheet.name).get((slug, row.values.get("title")))
         if existing is None:
             return None, []
-        current = spec.document_row(existing, slug)
-        return existing, _changed(row.values, current, ["kind", "year", "publisher", "url"])
+        current = sheets.document_row(existing, slug)
+        return existing, diff_columns(row.values, current, ["kind", "year", "publisher", "url"])
 
     def _plan_deletions(self, sheet: Sheet, keys_in_file: set) -> None:
         listed = (
@@ -613,7 +320,7 @@ def _chunks(items: list, size: int = BATCH):
 
 
 class _Applier:
-    def __init__(self, planner: _Planner):
+    def __init__(self, planner: ProfilesPlanner):
         self.planner = planner
         self.db = planner.db
         self.now = timezone.now()
@@ -797,65 +504,3 @@ class _Applier:
         self._children(
             Document, entries, build, {n: n for n in ("kind", "year", "publisher", "url")}
         )
-
-
-# --- entry point -----------------------------------------------------------------------
-
-
-def import_workbook(
-    *,
-    source: IO[bytes],
-    dry_run: bool = False,
-    replace: bool = False,
-    can_publish: bool = True,
-    limits: Limits = DEFAULT_LIMITS,
-) -> ImportReport:
-    """Validate the workbook in `source`, then (unless `dry_run`) apply it in one transaction.
-
-    Nothing is written when any problem is found. `replace` also deletes, for every
-    mechanism listed on the Mechanisms sheet, the sections, participants, links and
-    documents that the workbook does not list. `can_publish` false refuses rows that
-    would publish or unpublish a mechanism.
-    """
-    report = ImportReport(dry_run=dry_run, replace=replace)
-    problems = _Problems(report)
-    try:
-        workbook = open_workbook(source, limits)
-    except UnsafeFileError as error:
-        problems.add(None, None, None, str(error))
-        return report
-    try:
-        parsed = {}
-        for sheet in spec.SHEETS:
-            result = _read_sheet(workbook, sheet, problems, limits)
-            if result is not None:
-                parsed[sheet.name] = result
-        known = {s.name.lower() for s in spec.SHEETS} | {spec.ABOUT_SHEET.lower()}
-        for title in workbook.sheetnames:
-            if title.strip().lower() not in known:
-                report.notes.append(f"The sheet “{title}” is not part of the format: ignored.")
-    except UnsafeFileError as error:
-        problems.add(None, None, None, str(error))
-        return report
-    except Exception as error:  # damaged XML inside a sheet, and the like
-        problems.add(None, None, None, f"The workbook could not be read ({error}).")
-        return report
-    finally:
-        workbook.close()
-
-    planner = _Planner(parsed, problems, report, can_publish=can_publish, replace=replace)
-    planner.run()
-    order = {sheet.name: index for index, sheet in enumerate(spec.SHEETS)}
-    report.problems.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
-    if report.problems or dry_run:
-        return report
-    try:
-        with transaction.atomic():
-            _Applier(planner).run()
-    except IntegrityError as error:
-        problems.add(
-            None, None, None, f"The database refused the changes, so nothing was written ({error})."
-        )
-        return report
-    report.applied = True
-    return report
