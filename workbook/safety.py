@@ -66,6 +66,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+# Imports run inside a web request (the admin) must finish within a few seconds; larger
+# files go through `manage.py import_workbook`. (Figures: docs/performance.md.)
+WEB_LIMITS = Limits(max_rows=10_000)
 
 
 class TextBudget:
