@@ -30,7 +30,7 @@ from .safety import Limits, TextBudget, UnsafeFileError, iter_sheet_rows, open_w
 
 # The per-model import runs row by row (about five queries a row, twice: preview and
 # confirm); these keep one request within a few seconds. The workbook import is bulk.
-MAX_MODEL_IMPORT_ROWS = 1_000
+MAX_MODEL_IMPORT_ROWS = 500
 MAX_MODEL_IMPORT_TEXT = 2_000_000
 MODEL_IMPORT_LIMITS = Limits(max_rows=MAX_MODEL_IMPORT_ROWS, max_text_chars=MAX_MODEL_IMPORT_TEXT)
 TOO_MANY_ROWS = (
