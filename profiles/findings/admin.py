@@ -1,7 +1,9 @@
-"""Admin: upload a Summary of Findings document, see what it would do, then confirm."""
+"""Admin: upload a Summary of Findings document, see what it would do, then confirm.
 
-import os
-import secrets
+The document waits for confirmation as a `PendingUpload` of the user (`workbook.pending`):
+in the database, used once, expiring; a refused document is never stored.
+"""
+
 from pathlib import Path
 
 from django import forms
@@ -12,7 +14,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from workbook.admin import UPLOAD_DIR, clean_old_uploads, too_large_message, upload_path
+from workbook import pending
+from workbook.admin import pending_id, read_upload, too_large_message
+from workbook.pending import Kind
 from workbook.safety import MAX_UPLOAD_BYTES
 
 from .importer import SUFFIXES, import_findings_files
@@ -77,30 +81,26 @@ class FindingsAdminMixin:
     def findings_import_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perms(FINDINGS_PERMISSIONS):
             raise PermissionDenied
-        form, report = FindingsUploadForm(), None
+        form, report, upload_id = FindingsUploadForm(), None, None
         if request.method == "POST":
+            # A new upload replaces whatever was waiting, whether or not it passes.
+            request.session.pop(FINDINGS_SESSION_KEY, None)
+            pending.discard_all(owner=request.user, kind=Kind.FINDINGS)
             form = FindingsUploadForm(request.POST, request.FILES)
             if form.is_valid():
                 upload = form.cleaned_data["document"]
-                name = os.path.basename(upload.name)[:200]
-                suffix = Path(name).suffix.lower()
-                data = b"".join(upload.chunks())
+                name = pending.clean_file_name(upload.name)
+                data = read_upload(upload)
                 report = import_findings_files(files=[(name, data)], dry_run=True)
                 if report.ok:
-                    clean_old_uploads()
-                    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    token = secrets.token_urlsafe(24)
-                    upload_path(token, suffix).write_bytes(data)
-                    request.session[FINDINGS_SESSION_KEY] = {
-                        "token": token,
-                        "suffix": suffix,
-                        "name": name,
-                        "user": request.user.pk,
-                    }
+                    upload_id = pending.store(
+                        owner=request.user, kind=Kind.FINDINGS, data=data, file_name=name
+                    )
+                    request.session[FINDINGS_SESSION_KEY] = {"id": upload_id}
         return TemplateResponse(
             request,
             "admin/profiles/findings_import.html",
-            self._findings_context(request, form=form, report=report),
+            self._findings_context(request, form=form, report=report, upload_id=upload_id),
         )
 
     def findings_confirm_view(self, request: HttpRequest) -> HttpResponse:
@@ -108,23 +108,17 @@ class FindingsAdminMixin:
             raise PermissionDenied
         if request.method != "POST":
             return redirect("admin:profiles_mechanism_findings_import")
-        pending = request.session.pop(FINDINGS_SESSION_KEY, None)
-        if (
-            not pending
-            or pending.get("user") != request.user.pk
-            or pending.get("suffix") not in SUFFIXES
-        ):
+        taken = pending.take(
+            pending_id(request, FINDINGS_SESSION_KEY), owner=request.user, kind=Kind.FINDINGS
+        )
+        if taken is None or Path(taken.file_name).suffix.lower() not in SUFFIXES:
             messages.error(
-                request, "There is no document waiting for confirmation: upload it again."
+                request,
+                "There is no document waiting for confirmation (it has been imported "
+                "already, has expired or was replaced by a newer upload): upload it again.",
             )
             return redirect("admin:profiles_mechanism_findings_import")
-        location = upload_path(pending["token"], pending["suffix"])
-        if not location.exists():
-            messages.error(request, "The uploaded document has expired: upload it again.")
-            return redirect("admin:profiles_mechanism_findings_import")
-        data = location.read_bytes()
-        location.unlink(missing_ok=True)
-        report = import_findings_files(files=[(pending["name"], data)])
+        report = import_findings_files(files=[(taken.file_name, taken.data)])
         if not report.ok:
             return TemplateResponse(
                 request,
