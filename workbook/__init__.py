@@ -9,5 +9,9 @@
 - `writer.py`: writing workbooks (registered sheets, About sheet);
 - `resources.py`: django-import-export resources generated from the sheets (per-model
   import/export in the admin) and the safe file formats they read;
-- `admin.py`: the admin's workbook import (preview, confirm), template and exports.
+- `admin.py`: the admin's workbook import (preview, confirm), template download, and the
+  per-model import/export mixin;
+- `models.py`, `pending.py`: uploads waiting between preview and confirmation, kept in
+  the database (shared by every app server), bound to their user, expiring after 6 hours
+  (`manage.py clear_pending_uploads` removes expired ones).
 """
