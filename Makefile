@@ -23,7 +23,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# DEBUG=1 and a generated SECRET_KEY for manage.py commands in this checkout (git-ignored;
+# read by iscm_site/settings.py unless the environment sets DEBUG off). Never deployed.
+local.env:
+	@umask 077; key=$$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 50); \
+	if [ $${#key} -ne 50 ]; then echo "make: could not generate a SECRET_KEY" >&2; exit 1; fi; \
+	printf '%s\n' "# Written by make run for local development only; never deploy it." \
+		"# manage.py reads it unless the environment sets DEBUG off (real variables win)." \
+		"DEBUG=1" "SECRET_KEY=$$key" > $@.tmp && mv $@.tmp $@
+	@echo "Wrote local.env (DEBUG=1, a new SECRET_KEY) for manage.py commands in this checkout."
+
+run: $(STAMP) local.env
 	@$(RUN_ENV) $(PY) scripts/ensure-database
 	@$(RUN_ENV) $(PY) manage.py migrate --noinput
 	@$(RUN_ENV) $(PY) manage.py load_demo

@@ -2,9 +2,15 @@
 
 Defaults are safe (DEBUG off, HTTPS-only cookies and HSTS when DEBUG is off); the quick
 start (`make run`) turns DEBUG on explicitly. See README.md, "Configuration".
+
+`make run` also writes `local.env` (git-ignored: DEBUG=1 and a generated SECRET_KEY) so
+that `manage.py` commands work in a quick-start checkout without exporting anything. It
+only fills in variables that the environment does not set, and it is not read at all when
+the environment sets DEBUG off (production, `make test`).
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -12,26 +18,61 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_ENV_FILE = BASE_DIR / "local.env"
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The NAME=value lines of an env file (blank lines and # comments ignored); {} if none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    values = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def environment(environ: Mapping[str, str], local_file: Path) -> dict[str, str]:
+    """The process environment, completed by `local_file` unless `environ` sets DEBUG off."""
+    debug = environ.get("DEBUG", "").strip().lower()
+    if debug and debug not in TRUE_VALUES:
+        return dict(environ)
+    return {**read_env_file(local_file), **environ}
+
+
+ENV = environment(os.environ, LOCAL_ENV_FILE)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+    value = ENV.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in TRUE_VALUES
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in ENV.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG")
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = ENV.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "Set the SECRET_KEY environment variable (or DEBUG=1 for local development)."
+            "Set the SECRET_KEY environment variable (or DEBUG=1 for local development; "
+            "`make run` writes both to local.env for this checkout)."
         )
     SECRET_KEY = "django-insecure-local-development-only-not-for-production-use-0123456789"  # noqa: S105
 
@@ -90,8 +131,8 @@ TEMPLATES = [
 # SQLite is the quick-start default; DATABASE_URL=postgres://... switches to PostgreSQL.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        ENV.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(ENV.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
@@ -114,7 +155,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(ENV.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -162,13 +203,13 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = int(ENV.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+LOG_LEVEL = ENV.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
