@@ -31,6 +31,9 @@ from .safety import (
 
 BATCH = 500
 MAX_PROBLEMS = 1000
+# What a row refused beyond MAX_PROBLEMS keeps as its reason: one shared text, so that a
+# file whose every cell is wrong costs no memory per problem (only a count).
+REASONS_LEFT_OFF = f"(more than {MAX_PROBLEMS:,} problems: the others are not listed)"
 
 NEW, CHANGED, UNCHANGED, REFUSED, DELETED = "new", "changed", "unchanged", "refused", "deleted"
 
@@ -125,11 +128,13 @@ class _Problems:
     def __init__(self, report: ImportReport):
         self.report = report
 
-    def add(self, sheet: str | None, row: int | None, column: str | None, message: str) -> None:
+    def add(self, sheet: str | None, row: int | None, column: str | None, message: str) -> bool:
+        """Record a problem; False once MAX_PROBLEMS are listed (it is only counted)."""
         if len(self.report.problems) >= MAX_PROBLEMS:
             self.report.problems_left_off += 1
-            return
+            return False
         self.report.problems.append(Problem(sheet, row, column, message))
+        return True
 
 
 @dataclass
@@ -268,8 +273,10 @@ def _read_sheet(
             try:
                 row.values[column.name] = spec.parse_cell(column, values_by_column.get(column.name))
             except CellProblem as problem:
-                problems.add(sheet.name, number, column.name, str(problem))
-                row.reasons.append(f"{column.name}: {problem}")
+                if problems.add(sheet.name, number, column.name, str(problem)):
+                    row.reasons.append(f"{column.name}: {problem}")
+                elif REASONS_LEFT_OFF not in row.reasons:
+                    row.reasons.append(REASONS_LEFT_OFF)
                 row.ok = False
         parsed.rows.append(row)
     return parsed
@@ -311,8 +318,10 @@ class SheetPlanner:
         self.plan: dict[str, list] = {}  # sheet name → [(ParsedRow, existing, changed)]
 
     def refuse(self, sheet: Sheet, row: ParsedRow, column: str | None, message: str) -> None:
-        self.problems.add(sheet.name, row.number, column, message)
-        row.reasons.append(f"{column}: {message}" if column else message)
+        if self.problems.add(sheet.name, row.number, column, message):
+            row.reasons.append(f"{column}: {message}" if column else message)
+        elif REASONS_LEFT_OFF not in row.reasons:
+            row.reasons.append(REASONS_LEFT_OFF)
         row.ok = False
 
     def run(self) -> None:
