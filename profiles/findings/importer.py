@@ -5,6 +5,13 @@ its headings cannot be found, nothing at all is written. Otherwise all documents
 applied in one transaction (`services.apply_findings`: the mechanism is matched by name or
 alias, or created as a draft). A dry run applies them and rolls back, so that the preview
 reports exactly what an import would do.
+
+Time and memory are bounded before any parser builds anything: a .docx is checked by
+`workbook.safety.check_docx` (XML parts found through the package's content types and
+relationships, no DTDs or entities, at most `MAX_DOCUMENT_PARAGRAPHS` paragraphs,
+`MAX_DOCUMENT_ELEMENTS` XML elements and `MAX_DOCUMENT_CHARS` characters), and a text
+document may hold at most `MAX_DOCUMENT_CHARS` characters, as may the Markdown made from
+a .docx.
 """
 
 import io
@@ -13,7 +20,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from workbook.safety import MAX_UPLOAD_BYTES, UnsafeFileError, check_docx
+from workbook.safety import MAX_DOCUMENT_CHARS, MAX_UPLOAD_BYTES, UnsafeFileError, check_docx
 
 from ..models import Topic
 from ..services import apply_findings
@@ -38,20 +45,32 @@ def read_document(name: str, data: bytes) -> str:
     if suffix == ".docx":
         try:
             check_docx(io.BytesIO(data))
-            return docx_to_markdown(io.BytesIO(data))
+            text = docx_to_markdown(io.BytesIO(data))
         except UnsafeFileError as error:
             raise FindingsFileError(str(error)) from None
         except Exception as error:  # python-docx raises many kinds on damaged files
             raise FindingsFileError(f"the Word document could not be read ({error})") from None
-    if suffix in TEXT_SUFFIXES:
+    elif suffix in TEXT_SUFFIXES:
+        if len(data) > 4 * MAX_DOCUMENT_CHARS + 3:  # more bytes than the characters can take
+            raise FindingsFileError(_too_long())
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise FindingsFileError("not UTF-8 text: save it as UTF-8") from None
         if "\x00" in text:
             raise FindingsFileError("contains NUL characters: this is not a text document")
-        return text
-    raise FindingsFileError("only .docx, .md and .txt documents can be imported")
+    else:
+        raise FindingsFileError("only .docx, .md and .txt documents can be imported")
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise FindingsFileError(_too_long())
+    return text
+
+
+def _too_long() -> str:
+    return (
+        f"The document holds more than {MAX_DOCUMENT_CHARS:,} characters of text: the limit "
+        f"is {MAX_DOCUMENT_CHARS:,} (a Summary of Findings is a few pages)."
+    )
 
 
 @dataclass
