@@ -10,7 +10,7 @@ writes) lives in that app's `SheetPlanner` subclass, registered with its sheets 
 `workbook.registry`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -380,6 +380,7 @@ def import_workbook(
     can_publish: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     only: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Validate the workbook in `source`, then (unless `dry_run`) apply it in one transaction.
 
@@ -388,7 +389,9 @@ def import_workbook(
     documents that the workbook does not list. `can_publish` false refuses rows that
     would publish or unpublish a mechanism. `only` restricts the import to the named
     sheets (the per-model import reads one sheet), which are then all optional.
+    `progress`, if given, is told what is being done (the command line prints it).
     """
+    say = progress or (lambda message: None)
     options = ImportOptions(dry_run=dry_run, replace=replace, can_publish=can_publish)
     report = ImportReport(dry_run=dry_run, replace=replace)
     problems = _Problems(report)
@@ -409,6 +412,7 @@ def import_workbook(
             )
             if result is not None:
                 parsed[sheet.name] = result
+                say(f"{sheet.name}: {len(result.rows):,} rows read")
         known = {s.name.lower() for s in every_sheet} | {ABOUT_SHEET.lower()}
         for title in workbook.sheetnames:
             if title.strip().lower() not in known:
@@ -426,6 +430,7 @@ def import_workbook(
     for sheet_set in sets:
         if not any(sheet.name in parsed for sheet in sheet_set.sheets):
             continue
+        say(f"Checking the {sheet_set.app_label} sheets against the database…")
         planner = import_string(sheet_set.planner)(parsed, problems, report, options)
         planner.run()
         planners.append(planner)
@@ -433,6 +438,7 @@ def import_workbook(
     report.problems.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
     if report.problems or dry_run:
         return report
+    say(f"Writing {report.changes:,} changes in one transaction…")
     try:
         with transaction.atomic():
             for planner in planners:

@@ -410,3 +410,13 @@ def save(book: openpyxl.Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def test_import_command_shows_its_progress_apart_from_the_report(demo_data, tmp_path):
+    good = tmp_path / "all.xlsx"
+    call_command("export_workbook", str(good), stdout=io.StringIO())
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_workbook", str(good), stdout=out, stderr=err)
+    assert "Participants: 526 rows read" in err.getvalue()
+    assert "Checking the profiles sheets against the database" in err.getvalue()
+    assert "rows read" not in out.getvalue()

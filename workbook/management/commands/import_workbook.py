@@ -34,7 +34,13 @@ class Command(BaseCommand):
                 f"{file}: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, refused unread"
             )
         with file.open("rb") as source:
-            report = import_workbook(source=source, dry_run=dry_run, replace=replace)
+            report = import_workbook(
+                source=source,
+                dry_run=dry_run,
+                replace=replace,
+                # Progress goes to stderr, so that stdout holds only the report.
+                progress=self.stderr.write if options["verbosity"] >= 1 else None,
+            )
         for note in report.notes:
             self.stdout.write(note)
         if not report.ok:
