@@ -66,14 +66,21 @@ MAX_TOTAL_ROWS = 60_000
 MAX_COLUMNS = 40  # cells per row
 # Distinct texts (shared strings). openpyxl loads them all before the first row, and each
 # costs ~250 bytes besides its characters (its parsed element stays in the tree): 1,000,000
-# short ones took 320 MB and 10 s. A workbook saved by Excel at the row limits has fewer.
-MAX_SHARED_STRINGS = 300_000
+# short ones took 320 MB and 10 s. Excel saves a workbook at the row limits, in the
+# benchmark's shape, with ~75,000.
+MAX_SHARED_STRINGS = 100_000
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 # Characters of text materialised by one import, counted by the scan before anything is
 # read (a shared string counts once per cell that refers to it, at its full length) and
 # charged again cell by cell as rows are read (`TextBudget`). The shared strings table
 # itself, which openpyxl loads whole, is held to the same number of characters.
-MAX_TEXT_CHARS = 20_000_000
+# What bounds it is memory: Python may store a text at 4 bytes a character, and the
+# profiles import renders every section body it writes and keeps all the HTML until it
+# writes them, 500 rows to a query; Markdown can render to 7.4 times its length (a table
+# of "&"). With every other limit reached too, each million characters of such Markdown
+# cost ~60 MB on SQLite and ~80 MB on PostgreSQL (6 M took the import to 552 MB there).
+# 4.5 M keeps it near 430 MB. The benchmark's 1,000 mechanisms (28,000 rows) hold 3.9 M.
+MAX_TEXT_CHARS = 4_500_000
 # XML elements of the parts that openpyxl parses into a whole tree (styles, workbook,
 # relationships, properties, …: everything but the sheets and the shared strings, which
 # it streams). A workbook written by Excel has a few thousand; each costs ~0.8 KB (a
@@ -157,10 +164,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 # Imports run inside a web request (the admin's preview, then its confirmation) must
 # finish within a few seconds on a 2-core server: 10,000 data rows (all sheets together)
-# and 5 M characters of text took 1.6 s to preview and 3.0 s to import on SQLite
-# (docs/performance.md). Larger files go through `manage.py import_workbook`.
+# took 0.9 s to preview and 1.7 s to import (docs/performance.md, bench/adversarial.py).
+# Rendering Markdown on confirmation costs 0.1-0.2 µs a character of prose but ~7 µs in
+# tables of "&": 2 M characters keep prose to ~1.3 s, such tables take 16 s (and runs of
+# "[" are quadratic in Python-Markdown whatever the limit: a rendering matter, see
+# docs/performance.md). Larger files go through `manage.py import_workbook`.
 WEB_MAX_ROWS = 10_000
-WEB_MAX_TEXT_CHARS = 5_000_000
+WEB_MAX_TEXT_CHARS = 2_000_000
 WEB_LIMITS = Limits(
     max_rows=WEB_MAX_ROWS, max_total_rows=WEB_MAX_ROWS, max_text_chars=WEB_MAX_TEXT_CHARS
 )
