@@ -61,14 +61,20 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(path: Path) -> int:
+def generate(
+    path: Path, mechanisms: int | None = None, participants: int = 20, body_length: int = 0
+) -> int:
+    """The benchmark workbook: `mechanisms` mechanisms (default MECHANISMS), each with 5
+    sections (bodies cut to `body_length` characters if given), `participants`
+    participants, one link and one document. Returns the number of data rows."""
+    mechanisms = MECHANISMS if mechanisms is None else mechanisms
     codes = [code for code, _name in countries][:200]
     book = openpyxl.Workbook(write_only=True)
     sheets = {s.name: book.create_sheet(s.name) for s in spec.SHEETS}
     for s in spec.SHEETS:
         sheets[s.name].append(s.headers)
     rows = 0
-    for n in range(MECHANISMS):
+    for n in range(mechanisms):
         slug = f"bench-{n:04d}"
         sheets["Mechanisms"].append(
             [
@@ -93,8 +99,9 @@ def generate(path: Path) -> int:
             ]
         )
         for topic in TOPICS:
-            sheets["Sections"].append([slug, topic, BODY.format(n=n)])
-        for index in range(20):
+            body = BODY.format(n=n)
+            sheets["Sections"].append([slug, topic, body[:body_length] if body_length else body])
+        for index in range(participants):
             code = codes[(n + index * 7) % len(codes)]
             role = "member" if index < 15 else "observer"
             since = 2000 + index if index % 4 == 0 else None
@@ -104,7 +111,7 @@ def generate(path: Path) -> int:
         if n:
             sheets["Links"].append([slug, f"bench-{n - 1:04d}", "experience", f"Link {n}"])
         sheets["Documents"].append([slug, f"Action plan {n}", "action_plan", 2015, "BM", ""])
-        rows += 1 + len(TOPICS) + 20 + (1 if n else 0) + 1
+        rows += 1 + len(TOPICS) + participants + (1 if n else 0) + 1
     book.save(path)
     return rows
 
