@@ -42,6 +42,7 @@ from workbook.safety import (  # noqa: E402  (plain Python: no Django needed to 
     MAX_DOCUMENT_CHARS,
     MAX_DOCUMENT_ELEMENTS,
     MAX_DOCUMENT_PARAGRAPHS,
+    MAX_DOCUMENT_SPACE_RUN,
     MAX_ROWS,
     MAX_SHARED_STRINGS,
     MAX_TEXT_CHARS,
@@ -579,12 +580,25 @@ CASES = [
         "text at the limit",
     ),
     (
+        "space-runs",
+        "import_findings",
+        lambda path: write_docx(path, _seed_with(paragraph_xml(_spaced_heading()))),
+        "a heading-like line of 900,000 characters, spaces in runs of the limit",
+    ),
+    (
         "markdown-brackets",
         "import_findings",
         lambda path: write_docx(path, _seed_with(paragraph_xml("[" * 10_000))),
         "one paragraph of 10,000 “[” (Markdown)",
     ),
 ]
+
+
+def _spaced_heading() -> str:
+    """ "1. a" then runs of MAX_DOCUMENT_SPACE_RUN spaces (the parser's heading pattern is
+    quadratic in each run), 900,000 characters in all."""
+    unit = " " * MAX_DOCUMENT_SPACE_RUN + "x"
+    return "1. a" + unit * (900_000 // len(unit))
 
 
 def _seed_with(extra: str):

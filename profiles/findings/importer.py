@@ -11,16 +11,23 @@ Time and memory are bounded before any parser builds anything: a .docx is checke
 relationships, no DTDs or entities, at most `MAX_DOCUMENT_PARAGRAPHS` paragraphs,
 `MAX_DOCUMENT_ELEMENTS` XML elements and `MAX_DOCUMENT_CHARS` characters), and a text
 document may hold at most `MAX_DOCUMENT_CHARS` characters, as may the Markdown made from
-a .docx.
+a .docx, with no more than `MAX_DOCUMENT_SPACE_RUN` spaces in a row within a line.
 """
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 
-from workbook.safety import MAX_DOCUMENT_CHARS, MAX_UPLOAD_BYTES, UnsafeFileError, check_docx
+from workbook.safety import (
+    MAX_DOCUMENT_CHARS,
+    MAX_DOCUMENT_SPACE_RUN,
+    MAX_UPLOAD_BYTES,
+    UnsafeFileError,
+    check_docx,
+)
 
 from ..models import Topic
 from ..services import apply_findings
@@ -28,6 +35,7 @@ from .parser import FindingsError, parse_findings
 from .word import docx_to_markdown
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+SPACES = re.compile(r"[^\S\r\n]+")  # white space within a line (each run matched once)
 SUFFIXES = {".docx", *TEXT_SUFFIXES}
 
 
@@ -63,6 +71,13 @@ def read_document(name: str, data: bytes) -> str:
         raise FindingsFileError("only .docx, .md and .txt documents can be imported")
     if len(text) > MAX_DOCUMENT_CHARS:
         raise FindingsFileError(_too_long())
+    for run in SPACES.finditer(text):
+        if run.end() - run.start() > MAX_DOCUMENT_SPACE_RUN:
+            line = text.count("\n", 0, run.start()) + 1
+            raise FindingsFileError(
+                f"line {line:,} holds more than {MAX_DOCUMENT_SPACE_RUN} spaces in a row: "
+                "remove them (use a table or a list to line text up)"
+            )
     return text
 
 

@@ -142,3 +142,14 @@ def test_a_document_at_the_paragraph_limit_is_imported(demo_data):
     sections = Section.objects.filter(mechanism__slug="almaty-process")
     assert sections.count() == 5
     assert max(s.body.count("A finding worth a paragraph.") for s in sections) == filler
+
+
+def test_a_long_run_of_spaces_within_a_line_is_refused(demo_data, monkeypatch):
+    # The heading pattern takes time quadratic in such runs ("1. a", 40,000 spaces, "b":
+    # 3.9 s; a million, allowed by the size limit, would take ~40 minutes).
+    text = SEED.read_text(encoding="utf-8") + "\n\n1. a" + " " * 10_000 + "b\n"
+    line = text.count("\n", 0, text.index("1. a")) + 1
+    assert refused("findings.md", text.encode(), monkeypatch) == [
+        f"findings.md: line {line} holds more than 200 spaces in a row: remove them (use a "
+        "table or a list to line text up)"
+    ]
