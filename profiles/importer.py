@@ -28,7 +28,12 @@ from .models import (
     ThematicArea,
     Topic,
 )
-from .rendering import render_markdown
+from .rendering import (
+    MAX_IMPORT_MARKDOWN_COST,
+    markdown_cost,
+    markdown_problem,
+    render_markdown,
+)
 from .sheets import MECHANISM_ATTRIBUTES
 
 BATCH = 500
@@ -89,6 +94,7 @@ class ProfilesPlanner(SheetPlanner):
         self.replace = options.replace
         self.db = _Database()
         self.deletions: dict[str, list] = {}
+        self.markdown_cost = 0  # of the section bodies, which the import renders
         self.known_orgs = set(self.db.organisations)
         self.known_mechanisms = set(self.db.mechanisms)
         for name, target in (
@@ -241,6 +247,20 @@ class ProfilesPlanner(SheetPlanner):
                 "topic",
                 f"unknown topic “{topic}”; use one of " + ", ".join(self.db.topics),
             )
+        body = row.values.get("body") or ""
+        problem = markdown_problem(body)
+        if problem:
+            self.refuse(sheet, row, "body", problem)
+        else:
+            self.markdown_cost += markdown_cost(body)
+            if self.markdown_cost > MAX_IMPORT_MARKDOWN_COST:
+                self.refuse(
+                    sheet,
+                    row,
+                    "body",
+                    "the sections of this file hold too many “[” characters (links) in all "
+                    "to be rendered in one import: split the file",
+                )
         existing = self._existing_children(sheet.name).get((slug, topic))
         if existing is None:
             return None, []

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django_countries.fields import CountryField
 
+from .rendering import validate_markdown
+
 YEAR_MIN = 1900
 YEAR_MAX = 2100
 
@@ -202,7 +204,9 @@ class Section(models.Model):
         Topic, verbose_name="topic", on_delete=models.PROTECT, related_name="sections"
     )
     body = models.TextField(
-        "body", help_text="Markdown: **bold lead-ins**, lists, [links](https://…)."
+        "body",
+        help_text="Markdown: **bold lead-ins**, lists, [links](https://…).",
+        validators=[validate_markdown],
     )
     # Rendered and sanitised once, when the body is saved (profiles.rendering).
     body_html = models.TextField("body (HTML)", blank=True, editable=False)

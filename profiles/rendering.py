@@ -4,10 +4,12 @@ Python-Markdown passes raw HTML, `javascript:` links and event handlers straight
 so its output is always cleaned by nh3 with a strict allowlist before it is stored.
 """
 
+import re
 import threading
 
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "blockquote", "code", "pre",
@@ -21,6 +23,45 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+# Python-Markdown's inline processing is quadratic in the number of `[` in one block
+# (its issue #798: one 32,766-character cell of `[` took 100 s). Real sections hold a
+# handful of links per paragraph, so the cost is bounded per block and per text, and an
+# import adds up the cost of everything it renders (MAX_IMPORT_MARKDOWN_COST).
+MAX_BRACKETS_PER_BLOCK = 500  # `[` in one paragraph, list or table (~25 ms to render)
+MAX_MARKDOWN_COST = 5_000_000  # Σ (`[` per block)² in one text (~0.5 s)
+MAX_IMPORT_MARKDOWN_COST = 20_000_000  # the same, for everything one import renders (~2 s)
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+
+
+def markdown_cost(text: str) -> int:
+    """How costly `text` is to render, in units of (`[` per block)²."""
+    if "[" not in text:
+        return 0
+    return sum(block.count("[") ** 2 for block in _BLOCKS.split(text))
+
+
+def markdown_problem(text: str) -> str | None:
+    """Why `text` is refused as too costly to render, or None."""
+    if "[" not in text:
+        return None
+    worst = max(block.count("[") for block in _BLOCKS.split(text))
+    if worst > MAX_BRACKETS_PER_BLOCK:
+        return (
+            f"one paragraph holds {worst:,} “[” characters; at most "
+            f"{MAX_BRACKETS_PER_BLOCK:,} are allowed per paragraph (split it with blank lines)"
+        )
+    if markdown_cost(text) > MAX_MARKDOWN_COST:
+        return "it holds too many “[” characters (links) to be rendered: split it up"
+    return None
+
+
+def validate_markdown(text: str) -> None:
+    """Model field validator: refuses Markdown too costly to render (see above)."""
+    problem = markdown_problem(text or "")
+    if problem:
+        raise ValidationError(f"This text cannot be rendered: {problem}.", code="markdown_cost")
 
 
 _local = threading.local()

@@ -6,11 +6,16 @@ pasted into the workbook and back. The whole-workbook import is `workbook.engine
 serve django-import-export's per-model pages, one model at a time, row by row.
 """
 
-from workbook.resources import SheetResource, resource_for
+from workbook.resources import ImportFileError, SheetResource, resource_for
 
 from . import sheets
 from .models import Mechanism, Organisation, Region, ThematicArea, Topic
-from .rendering import render_markdown
+from .rendering import (
+    MAX_IMPORT_MARKDOWN_COST,
+    markdown_cost,
+    markdown_problem,
+    render_markdown,
+)
 
 NATURAL_KEYS = {
     Mechanism: "slug",
@@ -22,7 +27,24 @@ NATURAL_KEYS = {
 
 
 class SectionBase(SheetResource):
-    """A section's HTML is rendered when its Markdown is imported."""
+    """A section's HTML is rendered when its Markdown is imported (within a cost budget)."""
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        if "body" in (dataset.headers or []):
+            cost = 0
+            for number, body in enumerate(dataset["body"], start=2):
+                problem = markdown_problem(str(body or ""))
+                if problem:
+                    raise ImportFileError(
+                        f"Row {number}: body: this text cannot be rendered: {problem}."
+                    )
+                cost += markdown_cost(str(body or ""))
+            if cost > MAX_IMPORT_MARKDOWN_COST:
+                raise ImportFileError(
+                    "The bodies in this file hold too many “[” characters (links) in all "
+                    "to be rendered in one import: split the file."
+                )
 
     def before_save_instance(self, instance, row, **kwargs):
         instance.body_html = render_markdown(instance.body)

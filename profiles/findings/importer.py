@@ -30,6 +30,7 @@ from workbook.safety import (
 )
 
 from ..models import Topic
+from ..rendering import MAX_IMPORT_MARKDOWN_COST, markdown_cost, markdown_problem
 from ..services import apply_findings
 from .parser import FindingsError, parse_findings
 from .word import docx_to_markdown
@@ -132,6 +133,18 @@ def import_findings_files(*, files: list[tuple[str, bytes]], dry_run: bool = Fal
             parsed.append((name, parse_findings(read_document(name, data), titles)))
         except (FindingsFileError, FindingsError) as error:
             report.problems.append(f"{name}: {error}")
+    cost = 0
+    for name, findings in parsed:
+        for number, body in findings.sections.items():
+            problem = markdown_problem(body)
+            cost += markdown_cost(body)
+            if problem:
+                report.problems.append(f"{name}: section {number}: {problem}")
+    if cost > MAX_IMPORT_MARKDOWN_COST and not report.problems:
+        report.problems.append(
+            "The documents hold too many “[” characters (links) in all to be rendered in one "
+            "import: import them one at a time."
+        )
     if report.problems:
         return report
     with transaction.atomic():
