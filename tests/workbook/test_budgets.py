@@ -9,12 +9,12 @@ nothing is written.
 import io
 import zipfile
 
+import openpyxl
 import pytest
 
 from profiles.models import Mechanism, Organisation, Participation, Section
 from profiles.sheets import SHEETS_BY_NAME
 from tests.profiles.test_admin_import import per_model_import
-from workbook import safety
 from workbook.engine import import_workbook
 from workbook.resources import MAX_MODEL_IMPORT_TEXT
 from workbook.safety import (
@@ -130,7 +130,7 @@ def refused_before_reading(data: bytes, monkeypatch, **options) -> list[str]:
     def never(*args, **kwargs):
         raise AssertionError("openpyxl must not open a file the scan refuses")
 
-    monkeypatch.setattr(safety.openpyxl, "load_workbook", never)
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
     before = counts()
     report = import_workbook(source=io.BytesIO(data), **options)
     assert not report.applied
@@ -246,7 +246,7 @@ def test_shared_string_bomb_in_a_per_model_mechanism_import_is_refused_unread(
     def never(*args, **kwargs):
         raise AssertionError("openpyxl must not open a file the scan refuses")
 
-    monkeypatch.setattr(safety.openpyxl, "load_workbook", never)
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
     response = per_model_import(admin_client, "mechanism", data, "mechanisms.xlsx", "1")
     assert response.status_code == 200
     page = response.content.decode()
