@@ -32,7 +32,11 @@ from .safety import Limits, TextBudget, UnsafeFileError, iter_sheet_rows, open_w
 # confirm); these keep one request within a few seconds. The workbook import is bulk.
 MAX_MODEL_IMPORT_ROWS = 500
 MAX_MODEL_IMPORT_TEXT = 2_000_000
-MODEL_IMPORT_LIMITS = Limits(max_rows=MAX_MODEL_IMPORT_ROWS, max_text_chars=MAX_MODEL_IMPORT_TEXT)
+MODEL_IMPORT_LIMITS = Limits(
+    max_rows=MAX_MODEL_IMPORT_ROWS,
+    max_total_rows=MAX_MODEL_IMPORT_ROWS,
+    max_text_chars=MAX_MODEL_IMPORT_TEXT,
+)
 TOO_MANY_ROWS = (
     f"The file has more than {MAX_MODEL_IMPORT_ROWS:,} rows: the per-model import handles "
     "up to that many. Use “Import workbook” on the Mechanisms page (or `manage.py "
