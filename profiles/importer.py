@@ -95,6 +95,7 @@ class ProfilesPlanner(SheetPlanner):
         self.db = _Database()
         self.deletions: dict[str, list] = {}
         self.markdown_cost = 0  # of the section bodies, which the import renders
+        self.markdown_chars = 0
         self.known_orgs = set(self.db.organisations)
         self.known_mechanisms = set(self.db.mechanisms)
         for name, target in (
@@ -253,7 +254,18 @@ class ProfilesPlanner(SheetPlanner):
             self.refuse(sheet, row, "body", problem)
         else:
             self.markdown_cost += markdown_cost(body)
-            if self.markdown_cost > MAX_IMPORT_MARKDOWN_COST:
+            self.markdown_chars += len(body)
+            limit = self.options.limits.max_markdown_chars
+            if self.markdown_chars > limit:
+                self.refuse(
+                    sheet,
+                    row,
+                    "body",
+                    f"the sections of this file hold more than {limit:,} characters in all, "
+                    "more than one import here renders: split the file, or use `manage.py "
+                    "import_workbook`",
+                )
+            elif self.markdown_cost > MAX_IMPORT_MARKDOWN_COST:
                 self.refuse(
                     sheet,
                     row,

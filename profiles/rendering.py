@@ -26,10 +26,11 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 # Python-Markdown's inline processing is quadratic in the number of `[` in one block
-# (its issue #798: one 32,766-character cell of `[` took 100 s). Real sections hold a
+# (its issue #798: one 32,766-character cell of `[` took 100 s; of "<a " 6 s). Real sections hold a
 # handful of links per paragraph, so the cost is bounded per block and per text, and an
 # import adds up the cost of everything it renders (MAX_IMPORT_MARKDOWN_COST).
-MAX_BRACKETS_PER_BLOCK = 500  # `[` in one paragraph, list or table (~25 ms to render)
+MAX_BRACKETS_PER_BLOCK = 500  # `[` or `<` in one paragraph, list or table (~25 ms)
+MAX_BODY_CHARS = 32_767  # one text: what one Excel cell holds, so it round-trips
 MAX_MARKDOWN_COST = 5_000_000  # Σ (`[` per block)² in one text (~0.5 s)
 MAX_IMPORT_MARKDOWN_COST = 20_000_000  # the same, for everything one import renders (~2 s)
 _BLOCKS = re.compile(r"\n[ \t]*\n")
@@ -37,19 +38,25 @@ _BLOCKS = re.compile(r"\n[ \t]*\n")
 
 def markdown_cost(text: str) -> int:
     """How costly `text` is to render, in units of (`[` per block)²."""
-    if "[" not in text:
+    if "[" not in text and "<" not in text:
         return 0
-    return sum(block.count("[") ** 2 for block in _BLOCKS.split(text))
+    return sum(_markers(block) ** 2 for block in _BLOCKS.split(text))
+
+
+def _markers(block: str) -> int:
+    return block.count("[") + block.count("<")
 
 
 def markdown_problem(text: str) -> str | None:
     """Why `text` is refused as too costly to render, or None."""
-    if "[" not in text:
+    if len(text) > MAX_BODY_CHARS:
+        return f"it is longer than {MAX_BODY_CHARS:,} characters (what one Excel cell holds)"
+    if "[" not in text and "<" not in text:
         return None
-    worst = max(block.count("[") for block in _BLOCKS.split(text))
+    worst = max(_markers(block) for block in _BLOCKS.split(text))
     if worst > MAX_BRACKETS_PER_BLOCK:
         return (
-            f"one paragraph holds {worst:,} “[” characters; at most "
+            f"one paragraph holds {worst:,} “[” or “<” characters; at most "
             f"{MAX_BRACKETS_PER_BLOCK:,} are allowed per paragraph (split it with blank lines)"
         )
     if markdown_cost(text) > MAX_MARKDOWN_COST:

@@ -7,6 +7,7 @@ serve django-import-export's per-model pages, one model at a time, row by row.
 """
 
 from workbook.resources import ImportFileError, SheetResource, resource_for
+from workbook.safety import WEB_LIMITS
 
 from . import sheets
 from .models import Mechanism, Organisation, Region, ThematicArea, Topic
@@ -32,7 +33,7 @@ class SectionBase(SheetResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         if "body" in (dataset.headers or []):
-            cost = 0
+            cost = characters = 0
             for number, body in enumerate(dataset["body"], start=2):
                 problem = markdown_problem(str(body or ""))
                 if problem:
@@ -40,6 +41,12 @@ class SectionBase(SheetResource):
                         f"Row {number}: body: this text cannot be rendered: {problem}."
                     )
                 cost += markdown_cost(str(body or ""))
+                characters += len(str(body or ""))
+            if characters > WEB_LIMITS.max_markdown_chars:
+                raise ImportFileError(
+                    f"The bodies in this file hold more than {WEB_LIMITS.max_markdown_chars:,} "
+                    "characters in all, more than one import here renders: split the file."
+                )
             if cost > MAX_IMPORT_MARKDOWN_COST:
                 raise ImportFileError(
                     "The bodies in this file hold too many “[” characters (links) in all "

@@ -370,6 +370,7 @@ class ImportOptions:
     replace: bool = False
     # May the importing user change what the public sees (e.g. publish a mechanism)?
     can_publish: bool = True
+    limits: Limits = DEFAULT_LIMITS
 
 
 def import_workbook(
@@ -392,7 +393,9 @@ def import_workbook(
     `progress`, if given, is told what is being done (the command line prints it).
     """
     say = progress or (lambda message: None)
-    options = ImportOptions(dry_run=dry_run, replace=replace, can_publish=can_publish)
+    options = ImportOptions(
+        dry_run=dry_run, replace=replace, can_publish=can_publish, limits=limits
+    )
     report = ImportReport(dry_run=dry_run, replace=replace)
     problems = _Problems(report)
     sets = sheet_sets()

@@ -17,7 +17,7 @@ from django.urls import path
 from workbook import pending
 from workbook.admin import pending_id, read_upload, too_large_message
 from workbook.pending import Kind
-from workbook.safety import MAX_UPLOAD_BYTES
+from workbook.safety import MAX_UPLOAD_BYTES, WEB_LIMITS
 
 from .importer import SUFFIXES, import_findings_files
 
@@ -91,7 +91,9 @@ class FindingsAdminMixin:
                 upload = form.cleaned_data["document"]
                 name = pending.clean_file_name(upload.name)
                 data = read_upload(upload)
-                report = import_findings_files(files=[(name, data)], dry_run=True)
+                report = import_findings_files(
+                    files=[(name, data)], dry_run=True, limits=WEB_LIMITS
+                )
                 if report.ok:
                     upload_id = pending.store(
                         owner=request.user, kind=Kind.FINDINGS, data=data, file_name=name
@@ -118,7 +120,7 @@ class FindingsAdminMixin:
                 "already, has expired or was replaced by a newer upload): upload it again.",
             )
             return redirect("admin:profiles_mechanism_findings_import")
-        report = import_findings_files(files=[(taken.file_name, taken.data)])
+        report = import_findings_files(files=[(taken.file_name, taken.data)], limits=WEB_LIMITS)
         if not report.ok:
             return TemplateResponse(
                 request,

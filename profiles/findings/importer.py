@@ -22,9 +22,11 @@ from pathlib import Path
 from django.db import transaction
 
 from workbook.safety import (
+    DEFAULT_LIMITS,
     MAX_DOCUMENT_CHARS,
     MAX_DOCUMENT_SPACE_RUN,
     MAX_UPLOAD_BYTES,
+    Limits,
     UnsafeFileError,
     check_docx,
 )
@@ -123,8 +125,14 @@ class FindingsReport:
         return not self.problems
 
 
-def import_findings_files(*, files: list[tuple[str, bytes]], dry_run: bool = False):
-    """Read, parse and (unless `dry_run`) apply documents given as (file name, bytes)."""
+def import_findings_files(
+    *, files: list[tuple[str, bytes]], dry_run: bool = False, limits: Limits = DEFAULT_LIMITS
+):
+    """Read, parse and (unless `dry_run`) apply documents given as (file name, bytes).
+
+    `limits.max_markdown_chars` bounds the Markdown rendered in all (the admin passes
+    `WEB_LIMITS`, to stay within a web request's time).
+    """
     report = FindingsReport()
     titles = list(Topic.objects.order_by("order").values_list("title", flat=True))
     parsed = []
@@ -133,17 +141,24 @@ def import_findings_files(*, files: list[tuple[str, bytes]], dry_run: bool = Fal
             parsed.append((name, parse_findings(read_document(name, data), titles)))
         except (FindingsFileError, FindingsError) as error:
             report.problems.append(f"{name}: {error}")
-    cost = 0
+    cost = characters = 0
     for name, findings in parsed:
         for number, body in findings.sections.items():
             problem = markdown_problem(body)
             cost += markdown_cost(body)
+            characters += len(body)
             if problem:
                 report.problems.append(f"{name}: section {number}: {problem}")
     if cost > MAX_IMPORT_MARKDOWN_COST and not report.problems:
         report.problems.append(
             "The documents hold too many “[” characters (links) in all to be rendered in one "
             "import: import them one at a time."
+        )
+    if characters > limits.max_markdown_chars and not report.problems:
+        report.problems.append(
+            f"The documents' sections hold more than {limits.max_markdown_chars:,} characters "
+            "in all, more than one import here renders: import them one at a time (or with "
+            "`manage.py import_findings`)."
         )
     if report.problems:
         return report

@@ -76,6 +76,8 @@ class Limits:
     max_document_paragraphs: int = MAX_DOCUMENT_PARAGRAPHS
     max_document_elements: int = MAX_DOCUMENT_ELEMENTS
     max_document_chars: int = MAX_DOCUMENT_CHARS
+    # Characters of Markdown one import may render (section bodies, findings sections).
+    max_markdown_chars: int = MAX_TEXT_CHARS
 
 
 DEFAULT_LIMITS = Limits()
@@ -85,11 +87,18 @@ DEFAULT_LIMITS = Limits()
 # Rendering Markdown on confirmation costs 0.1-0.2 µs a character of prose but ~7 µs in
 # tables of "&": 2 M characters keep prose to ~1.3 s, such tables take 16 s (and runs of
 # "[" are quadratic in Python-Markdown whatever the limit: a rendering matter, see
-# docs/performance.md). Larger files go through `manage.py import_workbook`.
+# docs/performance.md). Larger files go through `manage.py import_workbook`. So the
+# Markdown one web import renders is held to 400,000 characters (~3 s for such tables,
+# 0.1 s of prose: 60 Summaries of Findings), and runs of "[" are bounded per paragraph
+# (profiles/rendering.py).
 WEB_MAX_ROWS = 10_000
 WEB_MAX_TEXT_CHARS = 2_000_000
+WEB_MAX_MARKDOWN_CHARS = 400_000
 WEB_LIMITS = Limits(
-    max_rows=WEB_MAX_ROWS, max_total_rows=WEB_MAX_ROWS, max_text_chars=WEB_MAX_TEXT_CHARS
+    max_rows=WEB_MAX_ROWS,
+    max_total_rows=WEB_MAX_ROWS,
+    max_text_chars=WEB_MAX_TEXT_CHARS,
+    max_markdown_chars=WEB_MAX_MARKDOWN_CHARS,
 )
 
 
