@@ -686,22 +686,22 @@ def web_limits(tmp: Path) -> list:
     from profiles.models import Mechanism
     from workbook.engine import import_workbook
 
-    rows, text = WEB_LIMITS.max_total_rows, WEB_LIMITS.max_text_chars
+    rows, markdown = WEB_LIMITS.max_total_rows, WEB_LIMITS.max_markdown_chars
     prose = shape.BODY.format(n=0)[:500]
     table_length = 30_000
     cases = [
         (
-            "bench-shaped workbook (mechanisms, sections, participants…)",
-            lambda path: shape.generate(path, rows // 28),
+            "bench-shaped workbook (mechanisms, sections of 200 characters, participants…)",
+            lambda path: shape.generate(path, rows // 28, body_length=200),
         ),
         (
-            "sections of 500 characters of prose, filling the text budget",
-            lambda path: _sections_workbook(path, text // 560, lambda n: f"{n} {prose}"),
+            "sections of 500 characters of prose, filling the Markdown budget",
+            lambda path: _sections_workbook(path, markdown // 560, lambda n: f"{n} {prose}"),
         ),
         (
-            "sections of Markdown tables of “&” (HTML 7.4× as long), filling the text budget",
+            "sections of Markdown tables of “&” (HTML 7.4× as long), filling the Markdown budget",
             lambda path: _sections_workbook(
-                path, (text - 50_000) // table_length, lambda n: _table_body(n, table_length)
+                path, (markdown - 10_000) // table_length, lambda n: _table_body(n, table_length)
             ),
         ),
     ]
