@@ -232,6 +232,16 @@ def per_model_import(client, model: str, content: bytes, name: str, fmt: str):
     )
 
 
+def confirm_per_model(client, model: str, preview):
+    """Post the preview's confirmation form as the browser would."""
+    confirm = preview.context["confirm_form"]
+    assert confirm is not None, preview.content.decode()
+    return client.post(
+        f"/admin/profiles/{model}/process_import/",
+        {name: confirm[name].value() for name in confirm.fields},
+    )
+
+
 def test_per_model_csv_import_previews_and_confirms(admin_client, db):
     csv = "acronym,name,kind,website\nIOM,International Organization for Migration,igo,\n"
     response = per_model_import(admin_client, "organisation", csv.encode(), "o.csv", "0")

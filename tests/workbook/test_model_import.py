@@ -9,7 +9,7 @@ import pytest
 from profiles.models import Mechanism, Participation
 from profiles.resources import RESOURCES
 from profiles.sheets import SHEETS_BY_NAME
-from tests.profiles.test_admin_import import per_model_import
+from tests.profiles.test_admin_import import confirm_per_model, per_model_import
 from workbook.resources import MAX_MODEL_IMPORT_ROWS
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +62,7 @@ def test_an_import_at_the_row_limit_is_accepted(admin_client, make_mechanism):
 def test_headers_are_read_in_any_case_as_in_the_workbook(admin_client):
     csv = "Slug,NAME,Short Name,kind\nbp,Budapest Process,BP,rcp\n"
     response = per_model_import(admin_client, "mechanism", csv.encode(), "m.csv", "0")
-    confirm = response.context["confirm_form"]
-    assert confirm is not None, response.content.decode()
-    admin_client.post(
-        "/admin/profiles/mechanism/process_import/",
-        {name: confirm[name].value() for name in confirm.fields},
-    )
+    confirm_per_model(admin_client, "mechanism", response)
     mechanism = Mechanism.objects.get(slug="bp")
     assert (mechanism.name, mechanism.short_name) == ("Budapest Process", "BP")
 
@@ -78,11 +73,7 @@ def test_the_published_column_is_accepted_but_not_listed_nor_imported(admin_clie
     assert "published" not in page.split("This importer will import the following fields")[-1]
     csv = "slug,name,kind,published\nbp,Budapest Process,rcp,yes\n"
     response = per_model_import(admin_client, "mechanism", csv.encode(), "m.csv", "0")
-    confirm = response.context["confirm_form"]
-    admin_client.post(
-        "/admin/profiles/mechanism/process_import/",
-        {name: confirm[name].value() for name in confirm.fields},
-    )
+    confirm_per_model(admin_client, "mechanism", response)
     assert Mechanism.objects.get(slug="bp").is_published is False
 
 
@@ -99,9 +90,5 @@ def test_a_renamed_column_imports_into_its_model_field(admin_client, make_mechan
     make_mechanism(slug="m")
     csv = "mechanism,country,organisation,role,since,until,Unconfirmed\nm,KG,,observer,,,yes\n"
     response = per_model_import(admin_client, "participation", csv.encode(), "p.csv", "0")
-    confirm = response.context["confirm_form"]
-    admin_client.post(
-        "/admin/profiles/participation/process_import/",
-        {name: confirm[name].value() for name in confirm.fields},
-    )
+    confirm_per_model(admin_client, "participation", response)
     assert Participation.objects.get().uncertain is True
