@@ -154,3 +154,12 @@ def test_a_long_run_of_spaces_within_a_line_is_refused(demo_data, monkeypatch):
         f"findings.md: line {line} holds more than 200 spaces in a row: remove them (use a "
         "table or a list to line text up)"
     ]
+
+
+def test_a_heading_like_line_with_long_runs_of_spaces_is_parsed_in_linear_time():
+    from profiles.findings.parser import HEADING
+
+    line = "1. a" + " " * 400_000 + "b" + " " * 100_000
+    match = HEADING.match(line)  # took minutes with the former lazy title pattern
+    assert match.group("number") == "1"
+    assert match.group("title") == "a" + " " * 400_000 + "b"
