@@ -225,4 +225,4 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Files waiting for an import confirmation live in the database, bound to their user.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "workbook.admin.PendingUploadStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "workbook.model_admin.PendingUploadStorage"

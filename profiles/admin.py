@@ -16,7 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 
-from workbook.admin import ImportExportMixin, WorkbookAdminMixin, attachment
+from workbook.admin import WorkbookAdminMixin
+from workbook.model_admin import ImportExportMixin
+from workbook.uploads import attachment
 
 from .exporter import write_workbook
 from .findings.admin import FindingsAdminMixin

@@ -9,8 +9,9 @@
 - `writer.py`: writing workbooks (registered sheets, About sheet);
 - `resources.py`: django-import-export resources generated from the sheets (per-model
   import/export in the admin) and the safe file formats they read;
-- `admin.py`: the admin's workbook import (preview, confirm), template download, and the
-  per-model import/export mixin;
+- `admin.py`: the admin's workbook import (preview, confirm) and template download;
+  `model_admin.py`: the per-model import/export mixin (django-import-export's pages);
+  `uploads.py`: what both share (upload size checks, pending ids, file responses);
 - `models.py`, `pending.py`: uploads waiting between preview and confirmation, kept in
   the database (shared by every app server), bound to their user, expiring after 6 hours
   (`manage.py clear_pending_uploads` removes expired ones).

@@ -15,9 +15,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from workbook import pending
-from workbook.admin import pending_id, read_upload, too_large_message
 from workbook.pending import Kind
 from workbook.safety import MAX_UPLOAD_BYTES, WEB_LIMITS
+from workbook.uploads import pending_id, read_upload, too_large_message
 
 from .importer import SUFFIXES, import_findings_files
 

@@ -477,7 +477,7 @@ def test_a_findings_import_previewed_on_one_server_is_confirmed_on_another(
 def test_the_tmp_storage_refuses_to_work_without_a_requesting_user(db):
     from django.core.exceptions import ImproperlyConfigured
 
-    from workbook.admin import PendingUploadStorage
+    from workbook.model_admin import PendingUploadStorage
 
     with pytest.raises(ImproperlyConfigured):
         PendingUploadStorage(read_mode="rb").save(b"data")
