@@ -5,7 +5,8 @@ Answers):
 
 1. describe them with `workbook.columns.Sheet` and `Column` (see `profiles/sheets.py`);
 2. write a `workbook.engine.SheetPlanner` subclass that checks references, compares each
-   row with the database and applies the changes (see `profiles/importer.py`);
+   row with the database and applies the changes (see `profiles/importer.py` and
+   `profiles/applier.py`);
 3. register a `SheetSet` here from the app's `ready()` (see `profiles/apps.py`).
 
 The engine then reads, validates, previews and applies them with every other sheet, in
