@@ -337,7 +337,6 @@ ORGANISATIONS = Sheet(
 SHEETS: tuple[Sheet, ...] = (MECHANISMS, SECTIONS, PARTICIPANTS, LINKS, DOCUMENTS, ORGANISATIONS)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in SHEETS}
 APPLY_ORDER = (ORGANISATIONS, MECHANISMS, SECTIONS, PARTICIPANTS, LINKS, DOCUMENTS)
-ABOUT_SHEET = "About"
 
 
 # --- the database side ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Admin for bulk data: the whole-workbook import (preview, then confirm) and the template
-download. The per-model import/export mixin is `workbook.model_admin.ImportExportMixin`
-(re-exported here), the helpers both share are in `workbook.uploads`.
+download. The per-model import/export mixin is `workbook.model_admin.ImportExportMixin`;
+the helpers both share are in `workbook.uploads`.
 
 Between preview and confirmation an uploaded file waits in the database
 (`workbook.pending`, a `PendingUpload` row): every app server shares it, it belongs to
@@ -22,7 +22,6 @@ from django.urls import path
 
 from . import pending
 from .engine import import_workbook
-from .model_admin import ImportExportMixin, PendingUploadStorage
 from .pending import Kind
 from .registry import all_sheets, import_permissions
 from .safety import WEB_LIMITS
@@ -97,6 +96,9 @@ class WorkbookAdminMixin:
         """May this user change what the public sees through an import? (Override.)"""
         return request.user.is_superuser
 
+    def _admin_url(self, name: str) -> str:
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}"
+
     def _context(self, request: HttpRequest, **extra) -> dict:
         return {
             **self.admin_site.each_context(request),
@@ -154,13 +156,13 @@ class WorkbookAdminMixin:
         if not self.has_workbook_import_permission(request):
             raise PermissionDenied
         if request.method != "POST":
-            return redirect("admin:profiles_mechanism_workbook_import")
+            return redirect(self._admin_url("workbook_import"))
         taken = pending.take(
             pending_id(request, SESSION_KEY), owner=request.user, kind=Kind.WORKBOOK
         )
         if taken is None:
             messages.error(request, NO_PENDING_WORKBOOK)
-            return redirect("admin:profiles_mechanism_workbook_import")
+            return redirect(self._admin_url("workbook_import"))
         report = import_workbook(
             source=io.BytesIO(taken.data), can_publish=self.can_publish(request), limits=WEB_LIMITS
         )
@@ -179,7 +181,7 @@ class WorkbookAdminMixin:
         messages.success(
             request, f"Imported {taken.file_name}: " + "; ".join(report.summary_lines()) + "."
         )
-        return redirect("admin:profiles_mechanism_changelist")
+        return redirect(self._admin_url("changelist"))
 
     def workbook_template_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -210,6 +212,3 @@ def _preview(report) -> list[dict]:
             }
         )
     return sheets
-
-
-__all__ = ["ImportExportMixin", "PendingUploadStorage", "WorkbookAdminMixin", "attachment"]
