@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from history.recording import bulk_create, bulk_update
+
 from .models import (
     Document,
     Mechanism,
@@ -16,9 +18,7 @@ from .models import (
     Participation,
     Section,
 )
-from .rendering import (
-    render_markdown,
-)
+from .services.changes import prepare_section, touch
 from .sheets import MECHANISM_ATTRIBUTES
 
 BATCH = 500
@@ -38,6 +38,7 @@ class Applier:
         self.mech_ids = {slug: m.pk for slug, m in self.db.mechanisms.items()}
 
     def run(self) -> None:
+        """Write the plan inside the engine's change set (`touch` marks what changed)."""
         plan = self.planner.plan
         self._organisations(plan.get("Organisations", []))
         self._mechanisms(plan.get("Mechanisms", []))
@@ -51,8 +52,10 @@ class Applier:
             ("Links", MechanismLink),
             ("Documents", Document),
         ):
-            doomed = [obj.pk for obj in self.planner.deletions.get(name, [])]
-            for chunk in _chunks(doomed):
+            doomed = self.planner.deletions.get(name, [])
+            touch(*{obj.mechanism_id for obj in doomed})
+            for chunk in _chunks([obj.pk for obj in doomed]):
+                # One history record per row, through django-simple-history's signals.
                 model.objects.filter(pk__in=chunk).delete()
 
     def _organisations(self, entries) -> None:
@@ -66,9 +69,8 @@ class Applier:
                     setattr(existing, name, values[name])
                 changed.append(existing)
                 fields.update(changed_columns)
-        Organisation.objects.bulk_create(new, batch_size=BATCH)
-        if changed:
-            Organisation.objects.bulk_update(changed, sorted(fields), batch_size=BATCH)
+        bulk_create(Organisation, new)
+        bulk_update(Organisation, changed, fields)
         self.org_ids.update({org.acronym: org.pk for org in new})
 
     def _set_mechanism(self, mechanism: Mechanism, values: dict, columns: Iterable[str]) -> set:
@@ -103,10 +105,13 @@ class Applier:
                 fields |= self._set_mechanism(existing, values, changed_columns)
                 changed.append(existing)
             m2m.append((values["slug"], values))
+        # No history here: each touched mechanism gets one record when the change set closes.
         Mechanism.objects.bulk_create(new, batch_size=BATCH)
         self.mech_ids.update({m.slug: m.pk for m in new})
         if changed:
             Mechanism.objects.bulk_update(changed, sorted(fields), batch_size=BATCH)
+        touch(*(m.pk for m in new), created=True)
+        touch(*(m.pk for m in changed))
         for column, through, target, current, vocabulary in (
             (
                 "regions",
@@ -136,27 +141,28 @@ class Applier:
             for chunk in _chunks(remove):
                 through.objects.filter(pk__in=chunk).delete()
             through.objects.bulk_create(add, batch_size=BATCH)
+            touch(*(row.mechanism_id for row in add))
 
     def _sections(self, entries) -> None:
         new, changed = [], []
         for row, existing, _changed_columns in entries:
             body = row.values["body"]
             if existing is None:
-                new.append(
-                    Section(
-                        mechanism_id=self.mech_ids[row.values["mechanism"]],
-                        topic_id=self.db.topics[row.values["topic"]].pk,
-                        body=body,
-                        body_html=render_markdown(body),
-                    )
+                section = Section(
+                    mechanism_id=self.mech_ids[row.values["mechanism"]],
+                    topic_id=self.db.topics[row.values["topic"]].pk,
+                    body=body,
                 )
+                prepare_section(section)
+                new.append(section)
             else:
                 existing.body = body
-                existing.body_html = render_markdown(body)
+                prepare_section(existing)
                 existing.updated_at = self.now
                 changed.append(existing)
-        Section.objects.bulk_create(new, batch_size=BATCH)
-        Section.objects.bulk_update(changed, ["body", "body_html", "updated_at"], batch_size=BATCH)
+        bulk_create(Section, new)
+        bulk_update(Section, changed, ["body", "body_html", "updated_at"])
+        touch(*(s.mechanism_id for s in new + changed))
 
     def _children(self, model, entries, build, value_fields: dict[str, str]) -> None:
         new, changed, fields = [], [], set()
@@ -168,9 +174,9 @@ class Applier:
                     setattr(existing, value_fields[name], row.values[name])
                     fields.add(value_fields[name])
                 changed.append(existing)
-        model.objects.bulk_create(new, batch_size=BATCH)
-        if changed:
-            model.objects.bulk_update(changed, sorted(fields), batch_size=BATCH)
+        bulk_create(model, new)
+        bulk_update(model, changed, fields)
+        touch(*(obj.mechanism_id for obj in new + changed))
 
     def _participants(self, entries) -> None:
         def build(values):

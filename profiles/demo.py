@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django_countries import countries
+
+from history.recording import bulk_create
 
 from .findings.parser import parse_findings
 from .models import (
@@ -30,7 +30,7 @@ from .models import (
     ThematicArea,
     Topic,
 )
-from .services import save_sections
+from .services import Actor, ChangeSet, editing, publish, save_object, save_sections
 from .vocabularies import ensure_vocabularies
 
 DEMO_DIR = Path(settings.BASE_DIR) / "data" / "demo"
@@ -111,49 +111,28 @@ def _participants(cell: str, default_role: str, orgs: dict[str, Organisation]):
 
 
 def load(data_dir: Path = DEMO_DIR) -> DemoReport:
+    """Load what is missing, through the write gateway, as one change set; publish it."""
     curation = json.loads((data_dir / CURATION_FILE).read_text(encoding="utf-8"))
     ensure_vocabularies(Topic, Region, ThematicArea)
     regions = {r.slug: r for r in Region.objects.all()}
     themes = {t.slug: t for t in ThematicArea.objects.all()}
-    now = timezone.now()
-    with transaction.atomic():
-        orgs = {}
+    with editing(Actor.command(FACTS_FILE, via=ChangeSet.Via.DEMO)):
+        orgs = {o.acronym: o for o in Organisation.objects.all()}
         for acronym, name, kind in curation["organisations"]:
-            orgs[acronym], _ = Organisation.objects.get_or_create(
-                acronym=acronym, defaults={"name": name, "kind": kind}
-            )
+            if acronym not in orgs:
+                orgs[acronym] = Organisation(acronym=acronym, name=name, kind=kind)
+                save_object(orgs[acronym])
         with (data_dir / FACTS_FILE).open(encoding="utf-8", newline="") as facts:
             rows = list(csv.DictReader(facts))
+        existing = set(Mechanism.objects.values_list("slug", flat=True))
+        created: list[Mechanism] = []
         for row in rows:
             extra = curation["mechanisms"][row["acronym_or_short_name"]]
-            name, short, aliases = split_names(row["name"], row["acronym_or_short_name"])
-            kind, kind_uncertain = unconfirmed(row["kind"])
-            year, year_uncertain = unconfirmed(row["year_established"])
-            mechanism, created = Mechanism.objects.get_or_create(
-                slug=extra["slug"],
-                defaults={
-                    "name": name,
-                    "short_name": short,
-                    "aliases": "; ".join(aliases),
-                    "kind": KINDS[kind],
-                    "kind_uncertain": kind_uncertain,
-                    "established": int(year) if year else None,
-                    "established_uncertain": year_uncertain,
-                    "status": extra.get("status", Mechanism.Status.ACTIVE),
-                    "geographic_scope": row["region"],
-                    "secretariat": row["secretariat_or_support"],
-                    "website": extra.get("website", ""),
-                    "sources": "\n".join(
-                        url.strip() for url in row["source"].split(" ; ") if url.strip()
-                    ),
-                    "summary": extra.get("summary", ""),
-                    "regional_organisation": orgs.get(extra.get("organisation", "")),
-                    "is_published": True,
-                    "published_at": now,
-                },
-            )
-            if not created:
+            if extra["slug"] in existing:
                 continue  # keep whatever editors changed since
+            mechanism = _mechanism(row, extra, orgs)
+            save_object(mechanism)
+            created.append(mechanism)
             mechanism.regions.set([regions[slug] for slug in extra["regions"]])
             mechanism.thematic_areas.set([themes[slug] for slug in extra["themes"]])
             people = [
@@ -164,29 +143,73 @@ def load(data_dir: Path = DEMO_DIR) -> DemoReport:
                 people.append(
                     {"organisation": orgs[acronym], "country": "", "role": role, "uncertain": False}
                 )
-            Participation.objects.bulk_create(
-                [Participation(mechanism=mechanism, **p) for p in people]
-            )
+            bulk_create(Participation, [Participation(mechanism=mechanism, **p) for p in people])
 
         by_slug = {m.slug: m for m in Mechanism.objects.all()}
+        have_links = set(
+            MechanismLink.objects.values_list("mechanism__slug", "other_mechanism__slug", "kind")
+        )
         for slug, other, kind, note in curation["links"]:
-            MechanismLink.objects.get_or_create(
-                mechanism=by_slug[slug],
-                other_mechanism=by_slug[other],
-                kind=kind,
-                defaults={"note": note},
-            )
+            if (slug, other, kind) not in have_links:
+                save_object(
+                    MechanismLink(
+                        mechanism=by_slug[slug],
+                        other_mechanism=by_slug[other],
+                        kind=kind,
+                        note=note,
+                    )
+                )
+        have_documents = set(Document.objects.values_list("mechanism__slug", "title"))
         for slug, title, kind, year, publisher, url in curation["documents"]:
-            Document.objects.get_or_create(
-                mechanism=by_slug[slug],
-                title=title,
-                defaults={"kind": kind, "year": year, "publisher": publisher, "url": url},
-            )
+            if (slug, title) not in have_documents:
+                save_object(
+                    Document(
+                        mechanism=by_slug[slug],
+                        title=title,
+                        kind=kind,
+                        year=year,
+                        publisher=publisher,
+                        url=url,
+                    )
+                )
         load_seed_findings(data_dir / SEED_FILE, by_slug["almaty-process"])
+        # The demo is published; so is a mechanism flagged published whose snapshot is
+        # missing (a database from before snapshots existed).
+        publish(
+            [m.pk for m in created]
+            + list(
+                Mechanism.objects.filter(
+                    is_published=True, published_profile__isnull=True
+                ).values_list("pk", flat=True)
+            )
+        )
     return DemoReport(
         mechanisms=Mechanism.objects.count(),
         participations=Participation.objects.count(),
         sections=Section.objects.count(),
+    )
+
+
+def _mechanism(row: dict, extra: dict, orgs: dict[str, Organisation]) -> Mechanism:
+    name, short, aliases = split_names(row["name"], row["acronym_or_short_name"])
+    kind, kind_uncertain = unconfirmed(row["kind"])
+    year, year_uncertain = unconfirmed(row["year_established"])
+    return Mechanism(
+        slug=extra["slug"],
+        name=name,
+        short_name=short,
+        aliases="; ".join(aliases),
+        kind=KINDS[kind],
+        kind_uncertain=kind_uncertain,
+        established=int(year) if year else None,
+        established_uncertain=year_uncertain,
+        status=extra.get("status", Mechanism.Status.ACTIVE),
+        geographic_scope=row["region"],
+        secretariat=row["secretariat_or_support"],
+        website=extra.get("website", ""),
+        sources="\n".join(url.strip() for url in row["source"].split(" ; ") if url.strip()),
+        summary=extra.get("summary", ""),
+        regional_organisation=orgs.get(extra.get("organisation", "")),
     )
 
 

@@ -10,12 +10,17 @@ writes) lives in that app's `SheetPlanner` subclass, registered with its sheets 
 `workbook.registry`.
 """
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.module_loading import import_string
+
+from history.models import ChangeSet
+from history.recording import Actor, Conflict, recording
+from iscm_site.audit import audit
 
 from . import columns as spec
 from .columns import ABOUT_SHEET, CellProblem, Sheet
@@ -382,6 +387,8 @@ def import_workbook(
     limits: Limits = DEFAULT_LIMITS,
     only: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    actor: Actor | None = None,
+    file_name: str = "",
 ) -> ImportReport:
     """Validate the workbook in `source`, then (unless `dry_run`) apply it in one transaction.
 
@@ -391,6 +398,8 @@ def import_workbook(
     would publish or unpublish a mechanism. `only` restricts the import to the named
     sheets (the per-model import reads one sheet), which are then all optional.
     `progress`, if given, is told what is being done (the command line prints it).
+    The whole import is one change set (`history`), attributed to `actor` (default: the
+    command line) with `file_name` as its source.
     """
     say = progress or (lambda message: None)
     options = ImportOptions(
@@ -442,14 +451,30 @@ def import_workbook(
     if report.problems or dry_run:
         return report
     say(f"Writing {report.changes:,} changes in one transaction…")
+    if actor is None:
+        actor = Actor.command(file_name, via=ChangeSet.Via.WORKBOOK_IMPORT)
+    else:
+        actor = dataclasses.replace(actor, source=file_name or actor.source)
     try:
-        with transaction.atomic():
+        with recording(actor) as rec:
             for planner in planners:
                 planner.apply()
+            if rec.wrote:
+                rec.add_summary("\n".join(report.summary_lines()))
+    except Conflict as error:
+        problems.add(None, None, None, f"{error} Nothing was written: export again and redo.")
+        return report
     except IntegrityError as error:
         problems.add(
             None, None, None, f"The database refused the changes, so nothing was written ({error})."
         )
         return report
     report.applied = True
+    audit(
+        "import.applied",
+        user=actor.user,
+        kind="workbook",
+        source=file_name,
+        changes=report.changes,
+    )
     return report

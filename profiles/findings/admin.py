@@ -19,6 +19,7 @@ from workbook.pending import Kind
 from workbook.safety import MAX_UPLOAD_BYTES, WEB_LIMITS
 from workbook.uploads import pending_id, read_upload, too_large_message
 
+from ..services import Actor, ChangeSet
 from .importer import SUFFIXES, import_findings_files
 
 FINDINGS_SESSION_KEY = "profiles_findings_upload"
@@ -120,7 +121,11 @@ class FindingsAdminMixin:
                 "already, has expired or was replaced by a newer upload): upload it again.",
             )
             return redirect("admin:profiles_mechanism_findings_import")
-        report = import_findings_files(files=[(taken.file_name, taken.data)], limits=WEB_LIMITS)
+        report = import_findings_files(
+            files=[(taken.file_name, taken.data)],
+            limits=WEB_LIMITS,
+            actor=Actor.from_request(request, via=ChangeSet.Via.FINDINGS_IMPORT),
+        )
         if not report.ok:
             return TemplateResponse(
                 request,

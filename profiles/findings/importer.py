@@ -16,11 +16,12 @@ a .docx, with no more than `MAX_DOCUMENT_SPACE_RUN` spaces in a row within a lin
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.db import transaction
 
+from iscm_site.audit import audit
 from workbook.safety import (
     DEFAULT_LIMITS,
     MAX_DOCUMENT_CHARS,
@@ -33,7 +34,7 @@ from workbook.safety import (
 
 from ..models import Topic
 from ..rendering import MAX_IMPORT_MARKDOWN_COST, markdown_cost, markdown_problem
-from ..services import apply_findings
+from ..services import Actor, ChangeSet, apply_findings, editing
 from .parser import FindingsError, parse_findings
 from .word import docx_to_markdown
 
@@ -126,9 +127,16 @@ class FindingsReport:
 
 
 def import_findings_files(
-    *, files: list[tuple[str, bytes]], dry_run: bool = False, limits: Limits = DEFAULT_LIMITS
+    *,
+    files: list[tuple[str, bytes]],
+    dry_run: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    actor: Actor | None = None,
 ):
     """Read, parse and (unless `dry_run`) apply documents given as (file name, bytes).
+
+    All documents are one change set, attributed to `actor` (default: the command line),
+    its source the documents' names.
 
     `limits.max_markdown_chars` bounds the Markdown rendered in all (the admin passes
     `WEB_LIMITS`, to stay within a web request's time).
@@ -162,7 +170,12 @@ def import_findings_files(
         )
     if report.problems:
         return report
-    with transaction.atomic():
+    source = ", ".join(name for name, _data in files)
+    if actor is None:
+        actor = Actor.command(source, via=ChangeSet.Via.FINDINGS_IMPORT)
+    else:
+        actor = replace(actor, source=source)
+    with editing(actor):
         for name, findings in parsed:
             result = apply_findings(parsed=findings)
             report.outcomes.append(
@@ -180,4 +193,6 @@ def import_findings_files(
         if dry_run:
             transaction.set_rollback(True)
     report.applied = not dry_run
+    if report.applied:
+        audit("import.applied", user=actor.user, kind="findings", source=source)
     return report

@@ -1,16 +1,14 @@
-"""Multi-step writes to profiles. Each runs in one transaction."""
+"""Filling a mechanism's sections from a Summary of Findings document, through the gateway."""
 
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.text import slugify
 
-from .findings.parser import ParsedFindings
-from .models import Mechanism, Section, Topic
-from .rendering import render_markdown
+from ..findings.parser import ParsedFindings
+from ..models import Mechanism, Section, Topic
+from .changes import save_object
 
 
 def _normalise_name(name: str) -> str:
@@ -51,21 +49,17 @@ class SectionChanges:
 
 
 def save_sections(*, mechanism: Mechanism, bodies: dict[Topic, str]) -> SectionChanges:
-    """Create or update `mechanism`'s sections, storing their sanitised HTML."""
+    """Create or update `mechanism`'s sections (inside `editing()`)."""
     changes = SectionChanges()
     existing = {s.topic_id: s for s in mechanism.sections.all()}
-    with transaction.atomic():
-        for topic, body in bodies.items():
-            section = existing.get(topic.pk)
-            if section is None:
-                Section.objects.create(
-                    mechanism=mechanism, topic=topic, body=body, body_html=render_markdown(body)
-                )
-                changes.created.append(topic.key)
-            elif section.body != body:
-                section.body = body
-                section.body_html = render_markdown(body)
-                section.save(update_fields=["body", "body_html", "updated_at"])
+    for topic, body in bodies.items():
+        section = existing.get(topic.pk)
+        if section is None:
+            save_object(Section(mechanism=mechanism, topic=topic, body=body))
+            changes.created.append(topic.key)
+        else:
+            section.body = body
+            if save_object(section):
                 changes.updated.append(topic.key)
             else:
                 changes.unchanged.append(topic.key)
@@ -80,29 +74,29 @@ class FindingsResult:
 
 
 def apply_findings(*, parsed: ParsedFindings, create_missing: bool = True) -> FindingsResult:
-    """Fill a mechanism's sections from a parsed Summary of Findings, all or nothing.
+    """Fill a mechanism's sections from a parsed Summary of Findings (inside `editing()`).
 
     The mechanism is matched by name or alias; an unknown one is created as a draft
-    (unpublished) when `create_missing` is true.
+    (unpublished) when `create_missing` is true. What the public sees does not change.
     """
     topics = list(Topic.objects.order_by("order"))
-    with transaction.atomic():
-        mechanism = find_mechanism_by_name(parsed.mechanism_name)
-        created = False
-        if mechanism is None:
-            if not create_missing:
-                raise Mechanism.DoesNotExist(
-                    f"No mechanism is called “{parsed.mechanism_name}” (nor has it as alias)."
-                )
-            mechanism = Mechanism.objects.create(
-                name=parsed.mechanism_name,
-                slug=_unique_slug(parsed.mechanism_name),
-                kind=Mechanism.Kind.RCP,
-                is_published=False,
+    mechanism = find_mechanism_by_name(parsed.mechanism_name)
+    created = False
+    if mechanism is None:
+        if not create_missing:
+            raise Mechanism.DoesNotExist(
+                f"No mechanism is called “{parsed.mechanism_name}” (nor has it as alias)."
             )
-            created = True
-        bodies = {topic: parsed.sections[topic.order] for topic in topics}
-        changes = save_sections(mechanism=mechanism, bodies=bodies)
+        mechanism = Mechanism(
+            name=parsed.mechanism_name,
+            slug=_unique_slug(parsed.mechanism_name),
+            kind=Mechanism.Kind.RCP,
+            is_published=False,
+        )
+        save_object(mechanism)
+        created = True
+    bodies = {topic: parsed.sections[topic.order] for topic in topics}
+    changes = save_sections(mechanism=mechanism, bodies=bodies)
     return FindingsResult(mechanism=mechanism, mechanism_created=created, changes=changes)
 
 
@@ -113,9 +107,3 @@ def _unique_slug(name: str) -> str:
         slug, number = f"{base}-{number}", number + 1
     return slug
 
-
-def publish(*, mechanism: Mechanism) -> None:
-    if not mechanism.is_published:
-        mechanism.is_published = True
-        mechanism.published_at = timezone.now()
-        mechanism.save(update_fields=["is_published", "published_at", "updated_at"])
