@@ -123,9 +123,10 @@ def recording(actor: Actor) -> Iterator[Recording]:
     try:
         with transaction.atomic():
             yield rec
-            # Callbacks may register others or touch more rows: run until none is left.
+            # Callbacks may register others or touch more rows: run until none is left
+            # (none at all when the writes are being rolled back, e.g. a failed import).
             done = 0
-            while done < len(rec._closing):
+            while done < len(rec._closing) and not transaction.get_rollback():
                 rec._closing[done](rec)
                 done += 1
     finally:

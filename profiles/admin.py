@@ -9,20 +9,27 @@ import io
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.utils import timezone
 
 from workbook.admin import WorkbookAdminMixin
 from workbook.model_admin import ImportExportMixin
 from workbook.uploads import attachment
 
+from .admin_editorial import EditorialAdminMixin, GatewayAdminMixin
 from .exporter import write_workbook
 from .findings.admin import FindingsAdminMixin
-from .forms import SectionForm
+from .forms import (
+    COUNTRY_DATALIST_ID,
+    CountryNameField,
+    PreloadedAutocompleteSelect,
+    SectionForm,
+    country_suggestions,
+)
 from .models import (
     Document,
     Mechanism,
@@ -34,7 +41,6 @@ from .models import (
     ThematicArea,
     Topic,
 )
-from .rendering import render_markdown
 from .resources import (
     DocumentResource,
     MechanismLinkResource,
@@ -43,11 +49,6 @@ from .resources import (
     ParticipationResource,
     SectionResource,
 )
-
-
-def can_publish(user) -> bool:
-    """Whether `user` may publish or unpublish mechanisms (superusers hold every permission)."""
-    return user.has_perm("profiles.publish_mechanism")
 
 
 class CachedChoicesFormSet(BaseInlineFormSet):
@@ -68,6 +69,10 @@ class CachedChoicesFormSet(BaseInlineFormSet):
             field = form.fields.get(name)
             if field is None:
                 continue
+            autocomplete = getattr(field.widget, "widget", field.widget)
+            if isinstance(autocomplete, PreloadedAutocompleteSelect):
+                self._preload_autocomplete(form, name, field, autocomplete)
+                continue
             if name not in self._choices_cache:
                 self._choices_cache[name] = list(field.choices)
             field.choices = self._choices_cache[name]
@@ -77,15 +82,62 @@ class CachedChoicesFormSet(BaseInlineFormSet):
             if inner is not None:
                 inner.choices = self._choices_cache[name]
 
+    def _preload_autocomplete(
+        self, form: forms.Form, name: str, field, widget: PreloadedAutocompleteSelect
+    ) -> None:
+        """An autocomplete row renders only its current value, labelled from the object the
+        inline's queryset selected with the row; a new row offers every choice (one query per
+        formset), so that it can be filled without JavaScript."""
+        if form.instance.pk is None:
+            if name not in self._choices_cache:
+                self._choices_cache[name] = [
+                    (str(value), str(label)) for value, label in field.choices if value != ""
+                ]
+            widget.offer_all = self._choices_cache[name]
+        else:
+            related = getattr(form.instance, name)
+            widget.labels = {str(related.pk): field.label_from_instance(related)} if related else {}
+
+
+class MechanismInlineMixin:
+    """What the mechanism page's inlines share: templates that label every control and keep
+    the rows within the screen (static/css/admin-mechanism.css); autocomplete selects
+    (`autocomplete_fields`) that render without a query per row; and no change, delete or
+    view links beside a row's select (they need JavaScript and widen every row): only the
+    fields in `add_related_links` keep their "add another" link.
+    """
+
+    add_related_links: tuple[str, ...] = ()
+
+    class Media:
+        css = {"all": ["css/admin-mechanism.css"]}
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
+            widget.can_add_related &= db_field.name in self.add_related_links
+        return formfield
+
 
 class SectionFormSet(CachedChoicesFormSet):
     cached_choice_fields = ("topic",)
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(MechanismInlineMixin, admin.StackedInline):
     model = Section
     form = SectionForm
     formset = SectionFormSet
+    template = "admin/profiles/edit_inline/sections.html"
     fields = ["topic", "body"]
     ordering = ["topic__order"]
     verbose_name = "summary section"
@@ -109,6 +161,13 @@ class SectionInline(admin.StackedInline):
         # Offer one blank section for each topic that has none yet.
         return len(self._missing_topics(request, obj))
 
+    def get_max_num(self, request: HttpRequest, obj: Mechanism | None = None, **kwargs) -> int:
+        # One section per topic, and every topic is already offered: no "add another" (its
+        # blank copy would have no topic to be about).
+        if "_topic_count" not in request.__dict__:
+            request.__dict__["_topic_count"] = Topic.objects.count()
+        return request.__dict__["_topic_count"]
+
     def get_formset(self, request: HttpRequest, obj: Mechanism | None = None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         initial = [{"topic": topic.pk} for topic in self._missing_topics(request, obj)]
@@ -122,25 +181,29 @@ class SectionInline(admin.StackedInline):
 
 
 class ParticipationForm(forms.ModelForm):
+    # Typed (code or English name) with suggestions from the page's one list of countries.
+    country = CountryNameField(label="country")
+
     class Meta:
         model = Participation
         fields = ["country", "organisation", "role", "since", "until", "uncertain", "note"]
-        error_messages = {
-            "country": {
-                "invalid_choice": "“%(value)s” is not an ISO 3166 country code. Choose the "
-                "country from the list (Kosovo is XK).",
-            }
-        }
 
 
 class ParticipationFormSet(CachedChoicesFormSet):
     cached_choice_fields = ("organisation",)
+    country_datalist_id = COUNTRY_DATALIST_ID
+
+    def country_suggestions(self) -> list[tuple[str, str]]:
+        return country_suggestions()
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(MechanismInlineMixin, admin.TabularInline):
     model = Participation
     form = ParticipationForm
     formset = ParticipationFormSet
+    template = "admin/profiles/edit_inline/participations.html"
+    autocomplete_fields = ["organisation"]
+    add_related_links = ("organisation",)
     extra = 1
     verbose_name = "participant"
     verbose_name_plural = "participants (a country or an organisation on each row)"
@@ -153,10 +216,12 @@ class LinkFormSet(CachedChoicesFormSet):
     cached_choice_fields = ("other_mechanism",)
 
 
-class MechanismLinkInline(admin.TabularInline):
+class MechanismLinkInline(MechanismInlineMixin, admin.TabularInline):
     model = MechanismLink
     fk_name = "mechanism"
     formset = LinkFormSet
+    template = "admin/profiles/edit_inline/tabular.html"
+    autocomplete_fields = ["other_mechanism"]
     fields = ["other_mechanism", "kind", "note"]
     extra = 0
 
@@ -164,8 +229,9 @@ class MechanismLinkInline(admin.TabularInline):
         return super().get_queryset(request).select_related("other_mechanism", "mechanism")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(MechanismInlineMixin, admin.TabularInline):
     model = Document
+    template = "admin/profiles/edit_inline/tabular.html"
     fields = ["title", "kind", "year", "publisher", "url"]
     extra = 0
 
@@ -174,10 +240,16 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Mechanism)
-class MechanismAdmin(FindingsAdminMixin, WorkbookAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class MechanismAdmin(
+    EditorialAdminMixin,
+    FindingsAdminMixin,
+    WorkbookAdminMixin,
+    ImportExportMixin,
+    admin.ModelAdmin,
+):
     resource_classes = [MechanismResource]  # per-model import/export (django-import-export)
     change_list_template = "admin/profiles/mechanism/change_list_workbook.html"
-    actions = ["export_selected_workbook"]
+    actions = ["export_selected_workbook", "publish_selected", "unpublish_selected"]
     compact_text_fields = {"aliases": 2, "summary": 3, "secretariat": 2, "sources": 3}
     list_display = [
         "name",
@@ -186,15 +258,14 @@ class MechanismAdmin(FindingsAdminMixin, WorkbookAdminMixin, ImportExportMixin, 
         "established",
         "status",
         "member_count",
-        "is_published",
+        "publication_state",
         "updated_at",
     ]
     list_display_links = ["name"]
     list_filter = ["kind", "status", "is_published", "regions", "thematic_areas"]
     search_fields = ["name", "short_name", "aliases", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["regions", "thematic_areas"]
-    readonly_fields = ["created_at", "updated_at", "published_at"]
+    readonly_fields = ["publication_details", "created_at", "updated_at"]
     list_per_page = 50
     save_on_top = True
     fieldsets = [
@@ -216,7 +287,17 @@ class MechanismAdmin(FindingsAdminMixin, WorkbookAdminMixin, ImportExportMixin, 
                 ]
             },
         ),
-        ("Publication", {"fields": ["is_published", "published_at", "created_at", "updated_at"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "publication_details",
+                    "created_at",
+                    "updated_at",
+                    "based_on_version",
+                ]
+            },
+        ),
     ]
     inlines = [SectionInline, ParticipationInline, MechanismLinkInline, DocumentInline]
 
@@ -226,10 +307,18 @@ class MechanismAdmin(FindingsAdminMixin, WorkbookAdminMixin, ImportExportMixin, 
             kwargs["widget"] = forms.Textarea(attrs={"rows": rows, "cols": 80})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        # A handful of regions and themes: checkboxes show them all at once, are labelled
+        # and work without JavaScript (Django's two-list filter is none of these).
+        if db_field.name in ("regions", "thematic_areas"):
+            kwargs.setdefault("widget", forms.CheckboxSelectMultiple(attrs={"class": "choices"}))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Mechanism]:
         return (
             super()
             .get_queryset(request)
+            .select_related("published_profile")
             .annotate(
                 member_count=Count(
                     "participations",
@@ -241,20 +330,6 @@ class MechanismAdmin(FindingsAdminMixin, WorkbookAdminMixin, ImportExportMixin, 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj: Mechanism) -> int:
         return obj.member_count
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Mechanism | None = None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not can_publish(request.user):
-            readonly.append("is_published")
-        return readonly
-
-    def save_model(self, request: HttpRequest, obj: Mechanism, form, change: bool) -> None:
-        if obj.is_published and obj.published_at is None:
-            obj.published_at = timezone.now()
-        super().save_model(request, obj, form, change)
-
-    def can_publish(self, request: HttpRequest) -> bool:
-        return can_publish(request.user)
 
     def get_urls(self):
         return [
@@ -290,7 +365,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ImportExportMixin, admin.ModelAdmin):
+class OrganisationAdmin(GatewayAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [OrganisationResource]
     list_display = ["acronym", "name", "kind"]
     list_filter = ["kind"]
@@ -313,7 +388,7 @@ class ThematicAreaAdmin(admin.ModelAdmin):
 # inline on the mechanism), so that each can be imported and exported on its own.
 
 
-class ChildAdmin(ImportExportMixin, admin.ModelAdmin):
+class ChildAdmin(GatewayAdminMixin, ImportExportMixin, admin.ModelAdmin):
     list_select_related = ["mechanism"]
     search_fields = ["mechanism__name", "mechanism__slug"]
     list_per_page = 100
@@ -326,10 +401,6 @@ class SectionAdmin(ChildAdmin):
     list_select_related = ["mechanism", "topic"]
     list_filter = ["topic"]
     fields = ["mechanism", "topic", "body"]
-
-    def save_model(self, request, obj, form, change):
-        obj.body_html = render_markdown(obj.body)
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Participation)

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -17,6 +18,10 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ExportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
+
+from history.models import ChangeSet
+from history.recording import Actor, Conflict, recording
+from iscm_site.audit import audit
 
 from . import pending
 from .pending import Kind
@@ -279,15 +284,24 @@ class ImportExportMixin(ImportMixin, ExportActionMixin):
                 f"{taken.file_name} could not be read ({error}). Nothing was written.",
             )
             return HttpResponseRedirect(self._import_url())
-        result = self.process_dataset(
-            dataset,
-            form,
-            request,
-            file_name=taken.file_name,
-            raise_errors=False,
-            rollback_on_validation_errors=True,
-            **kwargs,
-        )
+        actor = Actor.from_request(request, via=ChangeSet.Via.MODEL_IMPORT, source=taken.file_name)
+        try:
+            # The whole file is one change set; rows are written by the resources.
+            with recording(actor):
+                result = self.process_dataset(
+                    dataset,
+                    form,
+                    request,
+                    file_name=taken.file_name,
+                    raise_errors=False,
+                    rollback_on_validation_errors=True,
+                    **kwargs,
+                )
+                if result.has_errors() or result.has_validation_errors():
+                    transaction.set_rollback(True)
+        except Conflict as error:
+            messages.error(request, f"{taken.file_name} was not imported: {error}")
+            return HttpResponseRedirect(self._import_url())
         if result.has_errors() or result.has_validation_errors():
             messages.error(
                 request,
@@ -296,6 +310,13 @@ class ImportExportMixin(ImportMixin, ExportActionMixin):
                 "again to see a new preview.",
             )
             return HttpResponseRedirect(self._import_url())
+        audit(
+            "import.applied",
+            request=request,
+            kind=f"model:{self.model._meta.model_name}",
+            source=taken.file_name,
+            rows=result.total_rows,
+        )
         return self.process_result(result, request)
 
 

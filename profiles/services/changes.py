@@ -170,9 +170,7 @@ def _close(rec: Recording) -> None:
     # A mechanism created in this change set starts at version 1.
     created = rec.touched.get("mechanism_created", set())
     for chunk in _chunks(existing - expected.keys() - created):
-        Mechanism.objects.filter(pk__in=chunk).update(
-            version=F("version") + 1, updated_at=rec.date
-        )
+        Mechanism.objects.filter(pk__in=chunk).update(version=F("version") + 1, updated_at=rec.date)
     record_versions(rec, existing)
     rec.touched["mechanism"] = set()  # recorded: a later callback may touch others
     rec.touched["mechanism_created"] = set()
@@ -198,9 +196,7 @@ def record_versions(rec: Recording, ids: Iterable[int]) -> None:
                     history_type="+" if mechanism.pk in created else "~",
                     change_set=change_set,
                     region_keys="; ".join(sorted(r.slug for r in mechanism.regions.all())),
-                    theme_keys="; ".join(
-                        sorted(t.slug for t in mechanism.thematic_areas.all())
-                    ),
+                    theme_keys="; ".join(sorted(t.slug for t in mechanism.thematic_areas.all())),
                     **{name: getattr(mechanism, name) for name in tracked},
                 )
             )

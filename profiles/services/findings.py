@@ -106,4 +106,3 @@ def _unique_slug(name: str) -> str:
     while Mechanism.objects.filter(slug=slug).exists():
         slug, number = f"{base}-{number}", number + 1
     return slug
-

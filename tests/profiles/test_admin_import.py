@@ -130,21 +130,17 @@ def test_oversized_workbook_upload_is_refused(admin_client, db):
     assert "The file is larger than 20 MB: refused." in response.content.decode()
 
 
-def test_editor_without_publish_permission_cannot_publish_through_an_import(client, demo_data):
-    staff(client, *EDITOR_PERMISSIONS)
-
-    body = upload(client, edited(export_bytes(), unpublish_bali)).content.decode()
-    assert "published: you may not publish or unpublish mechanisms" in body
-    assert Mechanism.objects.get(slug="bali-process").is_published
-
-
-def test_publisher_may_publish_through_an_import(client, demo_data):
-    staff(client, *EDITOR_PERMISSIONS, "publish_mechanism")
+@pytest.mark.parametrize("can_publish", [False, True])
+def test_no_import_changes_what_the_public_sees(client, demo_data, can_publish):
+    extra = ("publish_mechanism",) if can_publish else ()
+    staff(client, *EDITOR_PERMISSIONS, *extra)
 
     preview = upload(client, edited(export_bytes(), unpublish_bali)).content.decode()
     assert "you may not publish" not in preview
     client.post(CONFIRM_URL, {"confirm": "Confirm import"})
-    assert not Mechanism.objects.get(slug="bali-process").is_published
+    bali = Mechanism.objects.get(slug="bali-process")
+    assert bali.is_published and bali.published_profile.version == 1
+    assert client.get("/mechanisms/bali-process/").status_code == 200
 
 
 def test_template_and_exports_download_as_workbooks(admin_client, demo_data, make_mechanism):

@@ -40,6 +40,7 @@ class Command(BaseCommand):
                 replace=replace,
                 # Progress goes to stderr, so that stdout holds only the report.
                 progress=self.stderr.write if options["verbosity"] >= 1 else None,
+                file_name=file.name,
             )
         for note in report.notes:
             self.stdout.write(note)
