@@ -131,6 +131,7 @@ class WorkbookAdminMixin:
                         dry_run=True,
                         can_publish=self.can_publish(request),
                         limits=WEB_LIMITS,
+                        has_perms=request.user.has_perms,
                     )
                     if report.ok and report.changes:
                         upload_id = pending.store(
@@ -164,7 +165,10 @@ class WorkbookAdminMixin:
             messages.error(request, NO_PENDING_WORKBOOK)
             return redirect(self._admin_url("workbook_import"))
         report = import_workbook(
-            source=io.BytesIO(taken.data), can_publish=self.can_publish(request), limits=WEB_LIMITS
+            source=io.BytesIO(taken.data),
+            can_publish=self.can_publish(request),
+            limits=WEB_LIMITS,
+            has_perms=request.user.has_perms,
         )
         if not report.ok:
             return TemplateResponse(

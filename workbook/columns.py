@@ -18,7 +18,7 @@ apostrophe in the cell's value, so nothing typed by hand is changed by this rule
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -90,6 +90,9 @@ class Sheet:
     key: tuple[str, ...]
     help: str
     required: bool = True
+    # A "wide" sheet takes any other header too (e.g. one column per question code): each
+    # is read like this column, under its own header name.
+    more: Column | None = None
     column_map: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -98,6 +101,12 @@ class Sheet:
     @property
     def headers(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    def column(self, name: str) -> Column | None:
+        """The column a header names: a listed one, or (wide sheets) one like `more`."""
+        if name in self.column_map:
+            return self.column_map[name]
+        return replace(self.more, name=name) if self.more is not None else None
 
 
 def max_length_of(model: type[models.Model], name: str) -> int:

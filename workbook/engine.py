@@ -11,6 +11,7 @@ writes) lives in that app's `SheetPlanner` subclass, registered with its sheets 
 """
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
@@ -221,7 +222,7 @@ def _read_sheet(
         if name in seen:
             problems.add(sheet.name, 1, name, "duplicate column header")
             header_ok = False
-        elif name not in sheet.column_map:
+        elif sheet.column(name) is None:
             problems.add(
                 sheet.name,
                 1,
@@ -238,8 +239,9 @@ def _read_sheet(
     if not header_ok:
         return None
 
-    present = [sheet.column_map[name] for name in by_index.values()]
-    parsed = ParsedSheet(sheet, [c.name for c in sheet.columns if c in present], [])
+    present = [sheet.column(name) for name in by_index.values()]
+    listed = [c.name for c in sheet.columns if c in present]
+    parsed = ParsedSheet(sheet, listed + [c.name for c in present if c.name not in listed], [])
     for number, cells in rows:
         values_by_column = {}
         row = ParsedRow(number, {})
@@ -307,10 +309,11 @@ class SheetPlanner:
     """Plans (and later applies) one app's sheets; subclassed by each app.
 
     `run()` goes through the app's sheets in `apply_order`, refuses duplicate keys, and
-    asks `plan_<sheet name in lower case>(sheet, parsed, row)` for each row: it checks the
-    row's references (calling `refuse` for each problem) and returns the existing object
-    (or None) and the names of the columns that change. `apply()` then writes, inside the
-    engine's transaction.
+    asks `plan_<sheet name>(sheet, parsed, row)` for each row (the name in lower case, each
+    run of other characters than letters and digits as one "_": "Answers (wide)" →
+    `plan_answers_wide`): it checks the row's references (calling `refuse` for each
+    problem) and returns the existing object (or None) and the names of the columns that
+    change. `apply()` then writes, inside the engine's transaction.
     """
 
     apply_order: tuple[Sheet, ...] = ()
@@ -335,7 +338,8 @@ class SheetPlanner:
             report = self.report.sheets.setdefault(sheet.name, SheetReport(sheet.name))
             if parsed is None:
                 continue
-            method = getattr(self, f"plan_{sheet.name.lower()}")
+            words = re.findall(r"[a-z0-9]+", sheet.name.lower())
+            method = getattr(self, "plan_" + "_".join(words))
             entries = []
             seen: dict[tuple, int] = {}
             for row in parsed.rows:
@@ -376,6 +380,8 @@ class ImportOptions:
     # May the importing user change what the public sees (e.g. publish a mechanism)?
     can_publish: bool = True
     limits: Limits = DEFAULT_LIMITS
+    # The importing user's `has_perms` (None: the command line, which may import anything).
+    has_perms: Callable[[Iterable[str]], bool] | None = None
 
 
 def import_workbook(
@@ -389,6 +395,7 @@ def import_workbook(
     progress: Callable[[str], None] | None = None,
     actor: Actor | None = None,
     file_name: str = "",
+    has_perms: Callable[[Iterable[str]], bool] | None = None,
 ) -> ImportReport:
     """Validate the workbook in `source`, then (unless `dry_run`) apply it in one transaction.
 
@@ -399,11 +406,16 @@ def import_workbook(
     sheets (the per-model import reads one sheet), which are then all optional.
     `progress`, if given, is told what is being done (the command line prints it).
     The whole import is one change set (`history`), attributed to `actor` (default: the
-    command line) with `file_name` as its source.
+    command line) with `file_name` as its source. `has_perms` (the importing user's) refuses
+    the sheets of an app whose `sheet_permissions` the user lacks.
     """
     say = progress or (lambda message: None)
     options = ImportOptions(
-        dry_run=dry_run, replace=replace, can_publish=can_publish, limits=limits
+        dry_run=dry_run,
+        replace=replace,
+        can_publish=can_publish,
+        limits=limits,
+        has_perms=has_perms,
     )
     report = ImportReport(dry_run=dry_run, replace=replace)
     problems = _Problems(report)
@@ -441,6 +453,18 @@ def import_workbook(
     planners = []
     for sheet_set in sets:
         if not any(sheet.name in parsed for sheet in sheet_set.sheets):
+            continue
+        if has_perms is not None and not has_perms(sheet_set.sheet_permissions):
+            for sheet in sheet_set.sheets:
+                if sheet.name in parsed:
+                    problems.add(
+                        sheet.name,
+                        None,
+                        None,
+                        "you may not import this sheet (it needs the permissions "
+                        + ", ".join(sheet_set.sheet_permissions)
+                        + "); remove it from the file",
+                    )
             continue
         say(f"Checking the {sheet_set.app_label} sheets against the database…")
         planner = import_string(sheet_set.planner)(parsed, problems, report, options)

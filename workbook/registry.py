@@ -7,7 +7,9 @@ Answers):
 2. write a `workbook.engine.SheetPlanner` subclass that checks references, compares each
    row with the database and applies the changes (see `profiles/importer.py` and
    `profiles/applier.py`);
-3. register a `SheetSet` here from the app's `ready()` (see `profiles/apps.py`).
+3. register a `SheetSet` here from the app's `ready()` (see `profiles/apps.py`; the
+   surveys app's `surveys/apps.py` shows optional sheets with their own permissions, a
+   wide sheet and staff-only export rows).
 
 The engine then reads, validates, previews and applies them with every other sheet, in
 one transaction, under the same limits (`workbook.safety`).
@@ -26,10 +28,16 @@ class SheetSet:
     app_label: str
     sheets: tuple[Sheet, ...]  # in the order they are written
     planner: str  # dotted path of the app's SheetPlanner subclass
-    # Permissions a user needs to import these sheets in the admin.
+    # Permissions a user needs to open the admin's workbook import (every set's count).
     import_permissions: tuple[str, ...] = ()
     # Extra lines for the About sheet: (heading, text) pairs, e.g. the vocabularies.
     about: Callable[[], list[tuple[str, str]]] | None = None
+    # Permissions a user needs to import a file that holds any of these sheets (checked per
+    # file, so that optional sheets need not gate the import page).
+    sheet_permissions: tuple[str, ...] = ()
+    # Dotted path of a function returning the rows of these sheets for a staff export,
+    # `() -> {sheet name: [row dict…]}` (see `workbook.writer.write_staff_workbook`).
+    staff_rows: str = ""
 
 
 _registry: dict[str, SheetSet] = {}

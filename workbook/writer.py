@@ -8,6 +8,7 @@ Rows are written with openpyxl's write-only mode; every text cell goes through
 from collections.abc import Iterable
 from typing import IO
 
+from django.utils.module_loading import import_string
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -83,6 +84,8 @@ def _write_about(book: Workbook, sheet_list: list[Sheet]) -> None:
             if not column.required:
                 meaning += " (Optional column.)"
             lines.append(("", column.name, meaning))
+        if sheet.more is not None:
+            lines.append(("", f"<{sheet.more.name}>", sheet.more.help))
     lines.append(("", "", ""))
     for sheet_set in sheet_sets():
         if sheet_set.about is not None and set(sheet_set.sheets) & set(sheet_list):
@@ -107,3 +110,22 @@ def write_sheets(
         _write_sheet(book, sheet, rows.get(sheet.name, ()))
     _write_about(book, sheet_list)
     book.save(target)
+
+
+def write_staff_workbook(
+    target: IO[bytes], rows: dict[str, Iterable[dict]], sheet_list: list[Sheet]
+) -> None:
+    """`write_sheets`, plus the sheets of every other registered app that exports rows.
+
+    For staff exports only (`manage.py export_workbook`, the admin's export): an app's
+    `staff_rows` may hold what the public never sees (e.g. individual survey answers).
+    """
+    rows = dict(rows)
+    sheet_list = list(sheet_list)
+    for sheet_set in sheet_sets():
+        if not sheet_set.staff_rows or set(sheet_set.sheets) & set(sheet_list):
+            continue
+        extra = import_string(sheet_set.staff_rows)()
+        rows.update(extra)
+        sheet_list += [sheet for sheet in sheet_set.sheets if sheet.name in extra]
+    write_sheets(target, rows, sheet_list)
