@@ -429,10 +429,21 @@ def import_workbook(
         return report
     budget = TextBudget(limits.max_text_chars)
     try:
+        # An app's required sheets are required when the file holds any sheet of that app,
+        # or no registered sheet at all (a file of survey sheets needs no profile sheets).
+        titles = {title.strip().lower() for title in workbook.sheetnames}
+        holds = [titles & {s.name.lower() for s in sheet_set.sheets} for sheet_set in sets]
+        needed = {
+            sheet.name
+            for sheet_set, held in zip(sets, holds, strict=True)
+            if held or not any(holds)
+            for sheet in sheet_set.sheets
+        }
         parsed = {}
         for sheet in wanted:
+            required = only is None and sheet.name in needed
             result = _read_sheet(
-                workbook, sheet, problems, limits, budget, required=only is None, all=wanted
+                workbook, sheet, problems, limits, budget, required=required, all=wanted
             )
             if result is not None:
                 parsed[sheet.name] = result
