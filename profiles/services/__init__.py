@@ -19,6 +19,7 @@ from .changes import (
 )
 from .findings import apply_findings, find_mechanism_by_name, save_sections
 from .publishing import publish, unpublish
+from .restoring import restore as restore
 
 __all__ = [
     "Actor",
