@@ -225,7 +225,7 @@ class SurveysPlanner(SheetPlanner):
         given = [name for name in IDENTITY_GROUP if values.get(name)]
         if values.get("fictional_name"):
             given.append("fictional_name")
-        if len(given) != 1:
+        if len(given) != 1 and (row.ok or given):
             self.refuse(
                 sheet,
                 row,
@@ -233,7 +233,7 @@ class SurveysPlanner(SheetPlanner):
                 "give exactly one of mechanism, country, organisation (or, for demo data, "
                 "fictional_name)",
             )
-        elif given[0] in IDENTITY_GROUP and group and IDENTITY_GROUP[given[0]] != group:
+        elif given and given[0] in IDENTITY_GROUP and group and IDENTITY_GROUP[given[0]] != group:
             self.refuse(
                 sheet,
                 row,
