@@ -1,11 +1,15 @@
-"""Writing the workbook (and its one-profile CSV form) from the database.
+"""Writing the workbook (and its one-profile CSV form).
 
-Every sheet is read with one query (plus one per many-to-many relation), so the number
-of queries does not depend on how many mechanisms are exported; `workbook.writer` writes
-them, neutralising formulas.
+Staff exports (`write_workbook`, `export_workbook`) read the working rows: every sheet with
+one query (plus one per many-to-many relation), so the number of queries does not depend
+on how many mechanisms are exported. Public downloads (`write_snapshot_workbook`,
+`write_snapshot_csv`) write the rows frozen in published snapshots, as
+`profiles.selectors.published_contents` gives them. `workbook.writer` writes both,
+neutralising formulas.
 """
 
 import csv
+from collections.abc import Iterable
 from typing import IO
 
 from django.db.models import QuerySet
@@ -25,7 +29,7 @@ from .models import (
     ThematicArea,
     Topic,
 )
-from .sheets import SHEETS
+from .sheets import SHEETS, SHEETS_BY_NAME
 
 ROLE_ORDER = {value: index for index, value in enumerate(Participation.Role.values)}
 
@@ -139,6 +143,51 @@ def write_template(target: IO[bytes]) -> None:
     write_workbook(target, Mechanism.objects.none())
 
 
+def snapshot_rows(contents: Iterable[dict], *, link_targets: set[str]) -> dict[str, list[dict]]:
+    """The workbook rows of published profiles, from their snapshots' `content`.
+
+    `contents` come in the order to write them (by name). Links are kept only when their
+    other end is in `link_targets` (the published slugs); organisations are listed once
+    however many profiles name them. A snapshot's Mechanisms row is published by
+    definition; a column its content lacks (added to the sheet after it was published)
+    is written empty.
+    """
+    rows: dict[str, list[dict]] = {sheet.name: [] for sheet in SHEETS}
+    organisations: dict[str, dict] = {}
+    for content in contents:
+        for sheet in SHEETS:
+            for row in content.get(sheet.name, ()):
+                if sheet.name == "Organisations":
+                    organisations.setdefault(row["acronym"], row)
+                elif sheet.name != "Links" or row["other_mechanism"] in link_targets:
+                    rows[sheet.name].append(_complete(sheet, row))
+    rows["Organisations"] = [
+        _complete(SHEETS_BY_NAME["Organisations"], organisations[acronym])
+        for acronym in sorted(organisations)
+    ]
+    return rows
+
+
+def _complete(sheet, row: dict) -> dict:
+    if sheet.name == "Mechanisms":
+        row = {**row, "published": True}
+    return {name: row.get(name) for name in sheet.headers}
+
+
+def write_snapshot_workbook(
+    target: IO[bytes], contents: Iterable[dict], *, link_targets: set[str]
+) -> None:
+    """Published profiles (snapshot contents) as the workbook: every sheet, then About."""
+    write_sheets(target, snapshot_rows(contents, link_targets=link_targets), list(SHEETS))
+
+
+def write_snapshot_csv(
+    target: IO[str], contents: Iterable[dict], *, link_targets: set[str]
+) -> None:
+    """Published profiles (snapshot contents) as one flat CSV, like `write_profile_csv`."""
+    _write_flat_csv(target, snapshot_rows(contents, link_targets=link_targets))
+
+
 def write_profile_csv(
     target: IO[str],
     mechanisms: QuerySet[Mechanism],
@@ -150,7 +199,10 @@ def write_profile_csv(
     Each workbook row becomes one record (numbered within its sheet), each of its cells
     one line, so that the CSV holds exactly what the workbook holds.
     """
-    rows = workbook_rows(mechanisms, link_targets=link_targets)
+    _write_flat_csv(target, workbook_rows(mechanisms, link_targets=link_targets))
+
+
+def _write_flat_csv(target: IO[str], rows: dict[str, list[dict]]) -> None:
     writer = csv.writer(target)
     writer.writerow(["sheet", "record", "field", "value"])
     for sheet in SHEETS:

@@ -1,31 +1,93 @@
-"""Reads that serve the public pages (and, later, exports).
+"""Every public read: published snapshots (`PublishedProfile`) only, never the working rows.
 
-Public views only ever read through this module, so that where published content comes
-from (today: mechanisms flagged as published; later: published versions of drafts) can
-change here without touching views or templates. Every function returns data with its
-relations prefetched: query counts do not grow with the number of rows shown.
+Editors change `Mechanism` and its children; a publisher freezes them into a snapshot
+(`profiles.services.publishing`). The public pages, search, facets and downloads read
+those snapshots through this module, so an unpublished edit is never shown.
+
+A profile page is built from a snapshot's `content` (the normalised profile as workbook
+rows) and `sections_html` by `build_profile`, which the staff draft preview also uses on
+the working rows (`draft_profile`): the preview is the page as it would be published.
+
+Query counts do not depend on how many mechanisms, participants, sections, links or
+documents there are: each function reads a fixed number of tables once.
 """
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.http import Http404
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django_countries import countries
 
 from .models import (
     Document,
     Mechanism,
     MechanismLink,
     Participation,
+    PublishedProfile,
     Region,
-    Section,
     ThematicArea,
+    Topic,
 )
 
+NOT_FOUND = "No published mechanism has this address."
 
-def published_mechanisms() -> QuerySet[Mechanism]:
-    """Every mechanism the public may see."""
-    return Mechanism.objects.filter(is_published=True)
+KIND_LABELS = dict(Mechanism.Kind.choices)
+STATUS_LABELS = dict(Mechanism.Status.choices)
+ROLE_LABELS = dict(Participation.Role.choices)
+LINK_KIND_LABELS = dict(MechanismLink.Kind.choices)
+DOCUMENT_KIND_LABELS = dict(Document.Kind.choices)
+
+
+def published_version() -> str:
+    """A short digest of what the public can see: changes on every publish and unpublish.
+
+    Every snapshot's id, version and publication date, in one query: publishing (even an
+    unchanged version) moves its date, unpublishing removes its row. Cached public pages
+    are keyed on it, so none outlives the publication it shows.
+    """
+    digest = hashlib.blake2b(digest_size=12)
+    for pk, version, published_at in PublishedProfile.objects.order_by("pk").values_list(
+        "pk", "version", "published_at"
+    ):
+        digest.update(f"{pk}:{version}:{published_at.isoformat()};".encode())
+    return digest.hexdigest()
+
+
+# --- Lists: home, /mechanisms/, search ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MechanismSummary:
+    """One published mechanism as the list pages show it."""
+
+    slug: str
+    name: str
+    short_name: str
+    kind: str
+    kind_unconfirmed: bool
+    established: int | None
+    established_unconfirmed: bool
+    status: str
+    member_count: int
+    regions: tuple[Region, ...]
+
+    @property
+    def url(self) -> str:
+        return reverse("profiles:mechanism_detail", kwargs={"slug": self.slug})
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
 
 
 def mechanism_list(
@@ -35,49 +97,57 @@ def mechanism_list(
     theme: ThematicArea | None = None,
     status: str = "",
     q: str = "",
-) -> QuerySet[Mechanism]:
-    """Published mechanisms for the list page, filtered, with what the list shows."""
-    mechanisms = published_mechanisms()
+) -> list[MechanismSummary]:
+    """Published mechanisms for the list pages, filtered, by name (two queries)."""
+    snapshots = PublishedProfile.objects.all()
     if kind:
-        mechanisms = mechanisms.filter(kind=kind)
+        snapshots = snapshots.filter(kind=kind)
     if region is not None:
-        mechanisms = mechanisms.filter(regions=region)
+        snapshots = snapshots.filter(regions=region)
     if theme is not None:
-        mechanisms = mechanisms.filter(thematic_areas=theme)
+        snapshots = snapshots.filter(thematic_areas=theme)
     if status:
-        mechanisms = mechanisms.filter(status=status)
-    for word in q.split():
-        # A simple search that behaves the same on SQLite and PostgreSQL: every word must
-        # appear in the name, short name, aliases or summary.
-        mechanisms = mechanisms.filter(
-            Q(name__icontains=word)
-            | Q(short_name__icontains=word)
-            | Q(aliases__icontains=word)
-            | Q(summary__icontains=word)
+        snapshots = snapshots.filter(status=status)
+    for word in q.lower().split():
+        # The simple search, the same on SQLite and PostgreSQL: every word must appear in
+        # the published names, aliases, summary, sections, participants or documents.
+        snapshots = snapshots.filter(search_text__contains=word)
+    snapshots = (
+        snapshots.only(
+            "slug", "name", "short_name", "kind", "status", "established", "member_count"
         )
-    return (
-        mechanisms.annotate(
-            member_count=Count(
-                "participations", filter=Q(participations__role=Participation.Role.MEMBER)
-            )
-        )
+        .annotate(facts=KeyTransform("0", KeyTransform("Mechanisms", "content")))
         .prefetch_related("regions")
         .order_by("name")
     )
+    return [
+        MechanismSummary(
+            slug=s.slug,
+            name=s.name,
+            short_name=s.short_name,
+            kind=s.kind,
+            kind_unconfirmed=bool(s.facts.get("kind_unconfirmed")),
+            established=s.established,
+            established_unconfirmed=bool(s.facts.get("established_unconfirmed")),
+            status=s.status,
+            member_count=s.member_count,
+            regions=tuple(s.regions.all()),
+        )
+        for s in snapshots
+    ]
 
 
 @dataclass
 class RegionGroup:
     region: Region | None
-    mechanisms: list[Mechanism] = field(default_factory=list)
+    mechanisms: list[MechanismSummary] = field(default_factory=list)
 
 
-def group_by_region(mechanisms: QuerySet[Mechanism]) -> list[RegionGroup]:
+def group_by_region(mechanisms: Iterable[MechanismSummary]) -> list[RegionGroup]:
     """Group mechanisms under each of their regions (a mechanism may appear twice)."""
     groups: dict[int | None, RegionGroup] = {}
     for mechanism in mechanisms:
-        regions = list(mechanism.regions.all()) or [None]
-        for region in regions:
+        for region in mechanism.regions or (None,):
             key = region.pk if region else None
             groups.setdefault(key, RegionGroup(region)).mechanisms.append(mechanism)
     return sorted(
@@ -86,117 +156,369 @@ def group_by_region(mechanisms: QuerySet[Mechanism]) -> list[RegionGroup]:
     )
 
 
-@dataclass
+# --- One profile -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Organisation:
+    acronym: str
+    name: str
+    website: str
+
+    def __str__(self) -> str:
+        if self.name and self.name != self.acronym:
+            return f"{self.name} ({self.acronym})"
+        return self.acronym
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A profile's own facts (the Mechanisms row), with names instead of keys."""
+
+    slug: str
+    name: str
+    short_name: str
+    aliases: list[str]
+    kind: str
+    kind_unconfirmed: bool
+    established: int | None
+    established_unconfirmed: bool
+    status: str
+    regions: list[str]
+    geographic_scope: str
+    regional_organisation: Organisation | None
+    secretariat: str
+    website: str
+    thematic_areas: list[str]
+    summary: str
+    sources: list[str]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def secretariat_unconfirmed(self) -> bool:
+        return "?" in self.secretariat
+
+
+@dataclass(frozen=True)
+class SectionView:
+    order: int
+    title: str
+    html: SafeString
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    is_organisation: bool
+    since: int | None
+    until: int | None
+    unconfirmed: bool
+    note: str
+
+    @property
+    def period(self) -> str:
+        if self.since and self.until:
+            return f"{self.since}–{self.until}"
+        if self.since:
+            return f"since {self.since}"
+        if self.until:
+            return f"until {self.until}"
+        return ""
+
+
+@dataclass(frozen=True)
 class RoleGroup:
     role: str
     label: str
-    participations: list[Participation]
+    participants: list[Participant]
 
 
-@dataclass
+@dataclass(frozen=True)
 class RelatedMechanism:
-    mechanism: Mechanism
+    slug: str
+    name: str
+    short_name: str
     kind_label: str
     note: str
     described_by_other: bool
 
+    @property
+    def url(self) -> str:
+        return reverse("profiles:mechanism_detail", kwargs={"slug": self.slug})
 
-@dataclass
+
+@dataclass(frozen=True)
+class DocumentView:
+    title: str
+    kind_label: str
+    year: int | None
+    publisher: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Profile:
-    """Everything a public profile page shows about one mechanism."""
+    """Everything a profile page shows about one mechanism."""
 
-    mechanism: Mechanism
-    sections: list[Section]
+    mechanism: Facts
+    sections: list[SectionView]
     participant_groups: list[RoleGroup]
     related: list[RelatedMechanism]
-    documents: list[Document]
+    documents: list[DocumentView]
+    version: int
+    # None for a draft that has never been published.
+    published_at: datetime | None
+    first_published_at: datetime | None
 
     @property
-    def last_updated(self):
-        stamps = [self.mechanism.updated_at, *(s.updated_at for s in self.sections)]
-        return max(stamps)
+    def member_count(self) -> int:
+        return sum(len(g.participants) for g in self.participant_groups if g.role == "member")
+
+
+@dataclass(frozen=True)
+class PublishedIndex:
+    """What every profile page needs to know about the other published profiles."""
+
+    # slug → (name, short name) of every published mechanism.
+    names: dict[str, tuple[str, str]]
+    # slug → the published Links rows of other mechanisms that point to it.
+    links_to: dict[str, list[dict]]
+
+
+def published_index() -> PublishedIndex:
+    """Every published mechanism's name and links (one query: the `Links` rows only)."""
+    names: dict[str, tuple[str, str]] = {}
+    links_to: dict[str, list[dict]] = defaultdict(list)
+    rows = PublishedProfile.objects.order_by().values_list(
+        "slug", "name", "short_name", KeyTransform("Links", "content")
+    )
+    for slug, name, short_name, links in rows:
+        names[slug] = (name, short_name)
+        for link in links or ():
+            links_to[link["other_mechanism"]].append(link)
+    return PublishedIndex(names=names, links_to=dict(links_to))
+
+
+def build_profile(
+    content: dict,
+    sections_html: dict[str, str],
+    *,
+    version: int,
+    published_at: datetime | None,
+    first_published_at: datetime | None,
+    index: PublishedIndex | None = None,
+) -> Profile:
+    """The profile page's view model from a normalised profile (a snapshot's or a draft's).
+
+    Names come from the vocabularies (topics, regions, thematic areas: one query each),
+    django-countries and the profile's own Organisations rows; a related mechanism is
+    shown only while it is published (`index`, read here when not given).
+    """
+    if index is None:
+        index = published_index()
+    row = content["Mechanisms"][0]
+    organisations = {
+        o["acronym"]: Organisation(o["acronym"], o["name"], o.get("website") or "")
+        for o in content.get("Organisations", ())
+    }
+    # Vocabulary order (regions by their order, themes by name), as the working pages had.
+    chosen_regions, chosen_themes = set(row["regions"]), set(row["thematic_areas"])
+    regions = [
+        name for slug, name in Region.objects.values_list("slug", "name") if slug in chosen_regions
+    ]
+    themes = [
+        name
+        for slug, name in ThematicArea.objects.values_list("slug", "name")
+        if slug in chosen_themes
+    ]
+    facts = Facts(
+        slug=row["slug"],
+        name=row["name"],
+        short_name=row["short_name"],
+        aliases=[a.strip() for a in row["aliases"].split(";") if a.strip()],
+        kind=row["kind"],
+        kind_unconfirmed=bool(row["kind_unconfirmed"]),
+        established=row["established"],
+        established_unconfirmed=bool(row["established_unconfirmed"]),
+        status=row["status"],
+        regions=regions,
+        geographic_scope=row["geographic_scope"],
+        regional_organisation=organisations.get(row["regional_organisation"]),
+        secretariat=row["secretariat"],
+        website=row["website"],
+        thematic_areas=themes,
+        summary=row["summary"],
+        sources=[line.strip() for line in row["sources"].splitlines() if line.strip()],
+    )
+    return Profile(
+        mechanism=facts,
+        sections=_sections(content["Sections"], sections_html),
+        participant_groups=_participant_groups(content["Participants"], organisations),
+        related=_related(facts.slug, content["Links"], index),
+        documents=_documents(content["Documents"]),
+        version=version,
+        published_at=published_at,
+        first_published_at=first_published_at,
+    )
+
+
+def _sections(rows: list[dict], html: dict[str, str]) -> list[SectionView]:
+    topics = {t.key: t for t in Topic.objects.all()}
+    shown = [topics[r["topic"]] for r in rows if r["topic"] in topics and r["topic"] in html]
+    # The only place a snapshot's HTML is trusted: it was sanitised by nh3 when saved.
+    return [
+        SectionView(t.order, t.title, mark_safe(html[t.key]))  # noqa: S308
+        for t in sorted(shown, key=lambda t: t.order)
+    ]
+
+
+def _participant_groups(rows: list[dict], organisations: dict) -> list[RoleGroup]:
+    by_role: dict[str, list[Participant]] = defaultdict(list)
+    for row in rows:
+        if row["organisation"]:
+            org = organisations.get(row["organisation"])
+            name = str(org) if org else row["organisation"]
+        else:
+            name = str(countries.name(row["country"]) or row["country"])
+        by_role[row["role"]].append(
+            Participant(
+                name=name,
+                is_organisation=bool(row["organisation"]),
+                since=row["since"],
+                until=row["until"],
+                unconfirmed=bool(row["unconfirmed"]),
+                note=row["note"],
+            )
+        )
+    groups = []
+    for role, label in ROLE_LABELS.items():
+        members = by_role.get(role)
+        if members:
+            # Countries first, by their English name, then organisations.
+            members.sort(key=lambda p: (p.is_organisation, p.name, p.since or 0))
+            groups.append(RoleGroup(role, label, members))
+    return groups
+
+
+def _related(slug: str, links: list[dict], index: PublishedIndex) -> list[RelatedMechanism]:
+    related = []
+    for link, other, by_other in [
+        *((k, k["other_mechanism"], False) for k in links),
+        *((k, k["mechanism"], True) for k in index.links_to.get(slug, ())),
+    ]:
+        if other == slug or other not in index.names:
+            continue  # a link shows only while its other end is published
+        name, short_name = index.names[other]
+        related.append(
+            RelatedMechanism(
+                slug=other,
+                name=name,
+                short_name=short_name,
+                kind_label=LINK_KIND_LABELS.get(link["kind"], link["kind"]),
+                note=link["note"],
+                described_by_other=by_other,
+            )
+        )
+    related.sort(key=lambda r: (r.kind_label, r.name, r.described_by_other))
+    return related
+
+
+def _documents(rows: list[dict]) -> list[DocumentView]:
+    documents = [
+        DocumentView(
+            title=r["title"],
+            kind_label=DOCUMENT_KIND_LABELS.get(r["kind"], r["kind"]),
+            year=r["year"],
+            publisher=r["publisher"],
+            url=r["url"],
+        )
+        for r in rows
+    ]
+    documents.sort(key=lambda d: d.title)
+    documents.sort(key=lambda d: d.year or 0, reverse=True)
+    return documents
 
 
 def get_profile(slug: str) -> Profile:
     """The published profile for `slug`, or Http404."""
-    mechanism = (
-        published_mechanisms()
-        .select_related("regional_organisation")
-        .prefetch_related(
-            "regions",
-            "thematic_areas",
-            Prefetch(
-                "sections",
-                queryset=Section.objects.select_related("topic").order_by("topic__order"),
-            ),
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.select_related("organisation"),
-            ),
-            Prefetch(
-                "links_from",
-                queryset=MechanismLink.objects.filter(
-                    other_mechanism__is_published=True
-                ).select_related("other_mechanism"),
-            ),
-            Prefetch(
-                "links_to",
-                queryset=MechanismLink.objects.filter(mechanism__is_published=True).select_related(
-                    "mechanism"
-                ),
-            ),
-            Prefetch("documents", queryset=Document.objects.order_by("-year", "title")),
-        )
-        .filter(slug=slug)
+    snapshot = (
+        PublishedProfile.objects.filter(slug=slug)
+        .only("content", "sections_html", "version", "published_at", "first_published_at")
         .first()
     )
-    if mechanism is None:
-        raise Http404("No published mechanism has this address.")
-    return Profile(
-        mechanism=mechanism,
-        sections=list(mechanism.sections.all()),
-        participant_groups=_group_participations(mechanism.participations.all()),
-        related=_related_links(mechanism),
-        documents=list(mechanism.documents.all()),
+    if snapshot is None:
+        raise Http404(NOT_FOUND)
+    return build_profile(
+        snapshot.content,
+        snapshot.sections_html,
+        version=snapshot.version,
+        published_at=snapshot.published_at,
+        first_published_at=snapshot.first_published_at,
     )
 
 
-def _group_participations(participations) -> list[RoleGroup]:
-    by_role: dict[str, list[Participation]] = defaultdict(list)
-    for participation in participations:
-        by_role[participation.role].append(participation)
-    groups = []
-    for role in Participation.Role:
-        members = by_role.get(role.value)
-        if members:
-            # Countries first, by their English name, then organisations.
-            members.sort(key=lambda p: (p.organisation_id is not None, p.participant_name))
-            groups.append(RoleGroup(role.value, str(role.label), members))
-    return groups
+@dataclass(frozen=True)
+class DraftPreview:
+    """The working copy of a mechanism, as its public page would show it once published."""
+
+    profile: Profile
+    # The public version, if any: what the public sees meanwhile.
+    published_version: int | None
+    published_at: datetime | None
 
 
-def _related_links(mechanism: Mechanism) -> list[RelatedMechanism]:
-    related = [
-        RelatedMechanism(link.other_mechanism, link.get_kind_display(), link.note, False)
-        for link in mechanism.links_from.all()
-    ]
-    related += [
-        RelatedMechanism(link.mechanism, link.get_kind_display(), link.note, True)
-        for link in mechanism.links_to.all()
-    ]
-    related.sort(key=lambda r: (r.kind_label, r.mechanism.name))
-    return related
+def draft_profile(slug: str) -> DraftPreview:
+    """A mechanism's working rows as a profile (published or not), or Http404. Staff only."""
+    from .services.publishing import build_snapshots  # reads the working rows
+
+    mechanisms = Mechanism.objects.filter(slug=slug)
+    built = build_snapshots(mechanisms)
+    if not built:
+        raise Http404("No mechanism has this address.")
+    mechanism, content, sections_html = built[0]
+    public = (
+        PublishedProfile.objects.filter(mechanism=mechanism)
+        .values("version", "published_at", "first_published_at")
+        .first()
+    )
+    profile = build_profile(
+        content,
+        sections_html,
+        version=mechanism.version,
+        published_at=None,
+        first_published_at=public["first_published_at"] if public else None,
+    )
+    return DraftPreview(
+        profile=profile,
+        published_version=public["version"] if public else None,
+        published_at=public["published_at"] if public else None,
+    )
 
 
-def published_for_export(*, slug: str | None = None) -> QuerySet[Mechanism]:
-    """Published mechanisms for a public download: all of them, or the one with `slug`.
+# --- Downloads -------------------------------------------------------------------------
+
+
+def published_contents(*, slug: str | None = None) -> tuple[list[dict], set[str]]:
+    """The published profiles' contents for a download (all, or the one with `slug`), by
+    name, and the slugs of every published mechanism (what links may point to).
 
     Raises Http404 when `slug` names no published mechanism. Drafts are never included.
     """
-    mechanisms = published_mechanisms()
+    snapshots = PublishedProfile.objects.order_by("name")
+    if slug is not None:
+        snapshots = snapshots.filter(slug=slug)
+    contents = list(snapshots.values_list("content", flat=True))
+    if slug is not None and not contents:
+        raise Http404(NOT_FOUND)
     if slug is None:
-        return mechanisms
-    mechanisms = mechanisms.filter(slug=slug)
-    if not mechanisms.exists():
-        raise Http404("No published mechanism has this address.")
-    return mechanisms
+        targets = {c["Mechanisms"][0]["slug"] for c in contents}
+    else:
+        targets = set(PublishedProfile.objects.values_list("slug", flat=True))
+    return contents, targets

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("mechanisms/", views.mechanism_list, name="mechanism_list"),
     path("mechanisms/<slug:slug>/", views.mechanism_detail, name="mechanism_detail"),
+    path("mechanisms/<slug:slug>/preview/", views.mechanism_preview, name="mechanism_preview"),
     path(
         "mechanisms/<slug:slug>/export.xlsx",
         views.mechanism_export_xlsx,

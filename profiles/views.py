@@ -1,23 +1,114 @@
-"""Public pages. Thin: validate the query, read through selectors, render."""
+"""Public pages and the staff draft preview. Thin: validate the query, read through
+selectors (published snapshots only), render.
 
+Rendered public pages and downloads are cached (`public_page`), keyed on the published
+snapshots' versions (`selectors.published_version`): publishing or unpublishing anything
+changes every key, so the public never gets a page older than the last publication.
+"""
+
+import hashlib
 import io
+import logging
+from collections.abc import Callable
+from functools import cache, wraps
+from pathlib import Path
 
+from django.conf import settings
+from django.core.cache import cache as page_cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import selectors
-from .exporter import write_profile_csv, write_workbook
+from .exporter import write_snapshot_csv, write_snapshot_workbook
 from .forms import MechanismFilterForm
 from .models import Mechanism
 
+logger = logging.getLogger(__name__)
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A cached page whose key is no longer asked for (a publication moved on) expires.
+PAGE_CACHE_SECONDS = 600
+# Headers of a cached response that are the view's (middleware adds the rest each time).
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+
+
+@cache
+def code_version() -> str:
+    """A digest of the templates, static files and this app's code, read once per process.
+
+    Part of every page key, so a new release never serves pages rendered by the previous
+    one (with its templates, or static file names that no longer exist) from a shared cache.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    for folder, pattern in (("templates", "*.html"), ("static", "*"), ("profiles", "*.py")):
+        for path in sorted((base / folder).rglob(pattern)):
+            if path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _page_key(request: HttpRequest, version: str) -> str:
+    query = sorted(request.GET.lists())
+    where = hashlib.blake2b(repr((request.path, query)).encode(), digest_size=16).hexdigest()
+    return f"public-page:{code_version()}:{version}:{where}"
+
+
+def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
+    """A response that is the same for every anonymous visitor, with no per-request secret."""
+    nonce = getattr(request, "_csp_nonce", None)
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not nonce  # a CSP nonce used while rendering is this request's only
+        and "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    )
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve an anonymous visitor's GET from the page cache, keyed on what is published.
+
+    Visitors with a session (staff) always get a fresh page. A cache that does not answer
+    (Redis down) only makes pages slower, never fail.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return view(request, *args, **kwargs)
+        key = _page_key(request, selectors.published_version())
+        try:
+            hit = page_cache.get(key)
+        except Exception:  # the cache is an optimisation: log and render
+            logger.warning("page cache unavailable", exc_info=True)
+            hit = None
+        if hit is not None:
+            content, headers = hit
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if _cacheable(request, response):
+            headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
+            try:
+                page_cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+        return response
+
+    return wrapper
 
 
 @require_safe
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     mechanisms = selectors.mechanism_list()
     by_kind = [
@@ -37,6 +128,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def mechanism_list(request: HttpRequest) -> HttpResponse:
     form = MechanismFilterForm(request.GET)
     filters = form.filters()
@@ -54,9 +146,32 @@ def mechanism_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def mechanism_detail(request: HttpRequest, slug: str) -> HttpResponse:
     profile = selectors.get_profile(slug)
     return render(request, "profiles/mechanism_detail.html", {"profile": profile})
+
+
+@never_cache
+@require_safe
+def mechanism_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The working copy as its public page will look once published. Staff only.
+
+    Anyone else (anonymous visitors included) gets the same 404 as for an unknown address:
+    no login redirect that would confirm a draft exists.
+    """
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("profiles.view_mechanism")):
+        raise Http404("No published mechanism has this address.")
+    draft = selectors.draft_profile(slug)
+    response = render(
+        request,
+        "profiles/mechanism_detail.html",
+        {"profile": draft.profile, "preview": draft},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -66,32 +181,35 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def mechanism_export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     """One published profile in the workbook format (DESIGN.md §4)."""
-    mechanisms = selectors.published_for_export(slug=slug)
+    contents, targets = selectors.published_contents(slug=slug)
     buffer = io.BytesIO()
-    write_workbook(buffer, mechanisms, link_targets=selectors.published_mechanisms())
+    write_snapshot_workbook(buffer, contents, link_targets=targets)
     return _download(buffer.getvalue(), XLSX_TYPE, f"iscm-profile-{slug}.xlsx")
 
 
 @require_safe
+@public_page
 def mechanism_export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """One published profile as one flat CSV (sheet, record, field, value)."""
-    mechanisms = selectors.published_for_export(slug=slug)
+    contents, targets = selectors.published_contents(slug=slug)
     text = io.StringIO()
     text.write("\ufeff")  # so that Excel reads the file as UTF-8
-    write_profile_csv(text, mechanisms, link_targets=selectors.published_mechanisms())
+    write_snapshot_csv(text, contents, link_targets=targets)
     return _download(
         text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"iscm-profile-{slug}.csv"
     )
 
 
 @require_safe
+@public_page
 def data_export_xlsx(request: HttpRequest) -> HttpResponse:
     """Every published profile in the workbook format; drafts are never included."""
-    mechanisms = selectors.published_for_export()
+    contents, targets = selectors.published_contents()
     buffer = io.BytesIO()
-    write_workbook(buffer, mechanisms, link_targets=mechanisms)
+    write_snapshot_workbook(buffer, contents, link_targets=targets)
     return _download(buffer.getvalue(), XLSX_TYPE, "iscm-profiles.xlsx")
 
 

@@ -101,6 +101,40 @@ def add_members(db):
     return add
 
 
+@pytest.fixture
+def publish_profiles(db):
+    """Publish mechanisms through the write gateway, as a publisher does (their snapshots).
+
+    `publish_profiles(a, b)` publishes those; `publish_profiles()` every mechanism flagged
+    published (e.g. by `make_mechanism`) — call it again after changing their rows.
+    """
+    from profiles.services import Actor, editing, publish
+
+    def publish_(*mechanisms: Mechanism) -> None:
+        ids = [m.pk for m in mechanisms] or list(
+            Mechanism.objects.filter(is_published=True).values_list("pk", flat=True)
+        )
+        with editing(Actor.command("tests")):
+            publish(ids)
+
+    return publish_
+
+
+@pytest.fixture
+def no_page_cache(settings) -> None:
+    """Public pages rendered on every request (to count what rendering costs)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (cached pages must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _chromium_path() -> str | None:
     configured = os.environ.get("CHROMIUM_PATH")
     if configured:

@@ -92,3 +92,38 @@ def test_pages_load_their_stylesheets(page, live_server, demo_data):
     # The site's stylesheet is applied: the header is not the browser's default white.
     background = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+
+
+def test_staff_preview_shows_the_banner_with_no_serious_a11y_issues(
+    browser, live_server, demo_data, axe_source
+):
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("previewer", password="x"))
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640})
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/mechanisms/almaty-process/preview/")
+        assert page.get_by_text("Draft preview — not public").is_visible()
+        heading = page.get_by_role("heading", level=1)
+        assert heading.inner_text().startswith("Almaty Process")
+        violations = run_axe(page, axe_source)
+        assert not violations, describe(violations)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+    finally:
+        context.close()

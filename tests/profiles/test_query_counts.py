@@ -1,4 +1,8 @@
-"""Public pages run a fixed number of queries, whatever the amount of data shown."""
+"""Public pages run a fixed number of queries, whatever the amount of data shown.
+
+Counted with the page cache off (every request renders from the published snapshots),
+then with it on (a cached page costs one query: what is published now).
+"""
 
 import pytest
 
@@ -15,11 +19,18 @@ def count_queries(client, url, django_assert_max_num_queries) -> int:
 
 
 def test_profile_page_queries_constant_in_sections_participants_links_documents(
-    client, make_mechanism, add_section, add_members, django_assert_max_num_queries
+    client,
+    make_mechanism,
+    add_section,
+    add_members,
+    publish_profiles,
+    no_page_cache,
+    django_assert_max_num_queries,
 ):
     mechanism = make_mechanism(slug="growing")
     add_section(mechanism, "evolution", "One.")
     add_members(mechanism, ["KZ"])
+    publish_profiles()
     small = count_queries(client, "/mechanisms/growing/", django_assert_max_num_queries)
 
     for key in ["contribution", "structures", "partnerships", "added-value"]:
@@ -33,21 +44,50 @@ def test_profile_page_queries_constant_in_sections_participants_links_documents(
         MechanismLink.objects.create(mechanism=mechanism, other_mechanism=other, kind="planned")
         MechanismLink.objects.create(mechanism=other, other_mechanism=mechanism, kind="formal")
         Document.objects.create(mechanism=mechanism, title=f"Plan {number}", year=2010 + number)
+    publish_profiles()
+    response = client.get("/mechanisms/growing/")
+    # The data did grow on the page: 5 sections, 2 roles, 10 related mechanisms, 5 documents.
+    profile = response.context["profile"]
+    assert len(profile.sections) == 5 and len(profile.participant_groups) == 2
+    assert len(profile.related) == 10 and len(profile.documents) == 5
     large = count_queries(client, "/mechanisms/growing/", django_assert_max_num_queries)
     assert large == small
 
 
-@pytest.mark.parametrize("url", ["/", "/mechanisms/", "/mechanisms/?kind=rcp&region=africa"])
+@pytest.mark.parametrize("url", ["/", "/mechanisms/", "/mechanisms/?kind=rcp&region=africa&q=test"])
 def test_list_pages_queries_constant_in_mechanisms(
-    client, url, make_mechanism, add_members, django_assert_max_num_queries
+    client,
+    url,
+    make_mechanism,
+    add_members,
+    publish_profiles,
+    no_page_cache,
+    django_assert_max_num_queries,
 ):
     africa = Region.objects.get(slug="africa")
     for _ in range(2):
         make_mechanism().regions.add(africa)
+    publish_profiles()
     small = count_queries(client, url, django_assert_max_num_queries)
     for _ in range(40):
         mechanism = make_mechanism()
         mechanism.regions.set(Region.objects.all())
         add_members(mechanism, ["KZ", "KG"])
+    publish_profiles()
+    assert "Test Mechanism 42" in client.get(url).content.decode()
     large = count_queries(client, url, django_assert_max_num_queries)
     assert large == small
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/mechanisms/", "/mechanisms/?q=test", "/mechanisms/cached/", "/data/iscm-profiles.xlsx"],
+)
+def test_a_cached_public_page_costs_one_query(
+    client, url, make_mechanism, publish_profiles, django_assert_num_queries
+):
+    make_mechanism(slug="cached")
+    publish_profiles()
+    client.get(url)  # rendered and cached
+    with django_assert_num_queries(1):  # what is published now (the cache key)
+        assert client.get(url).status_code == 200
