@@ -18,8 +18,8 @@ from .models import (
     Participation,
     Section,
 )
-from .services.changes import prepare_section, touch
-from .sheets import MECHANISM_ATTRIBUTES
+from .services.changes import expect_version, prepare_section, touch
+from .sheets import MECHANISM_ATTRIBUTES, MECHANISM_READ_ONLY
 
 BATCH = 500
 
@@ -40,6 +40,10 @@ class Applier:
     def run(self) -> None:
         """Write the plan inside the engine's change set (`touch` marks what changed)."""
         plan = self.planner.plan
+        # The versions the file's rows were checked against: a mechanism changed by
+        # someone else since the check is refused when the change set closes (StaleEdit).
+        for mechanism_id, version in self.planner.expected_versions.items():
+            expect_version(mechanism_id, version)
         self._organisations(plan.get("Organisations", []))
         self._mechanisms(plan.get("Mechanisms", []))
         self._sections(plan.get("Sections", []))
@@ -76,7 +80,7 @@ class Applier:
     def _set_mechanism(self, mechanism: Mechanism, values: dict, columns: Iterable[str]) -> set:
         fields = set()
         for name in columns:
-            if name in ("regions", "thematic_areas", "slug"):
+            if name in ("regions", "thematic_areas", "slug") or name in MECHANISM_READ_ONLY:
                 continue
             value = values[name]
             if name == "regional_organisation":
@@ -86,9 +90,6 @@ class Applier:
             attribute = MECHANISM_ATTRIBUTES.get(name, name)
             setattr(mechanism, attribute, value)
             fields.add(attribute)
-            if name == "published" and value and mechanism.published_at is None:
-                mechanism.published_at = self.now
-                fields.add("published_at")
         return fields
 
     def _mechanisms(self, entries) -> None:

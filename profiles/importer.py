@@ -8,6 +8,9 @@ writes (`profiles/applier.py`).
 
 from collections import defaultdict
 
+from django.db.models import Max
+from django.utils import timezone
+
 from workbook.columns import Sheet, norm_text
 from workbook.engine import DELETED, RowOutcome, SheetPlanner
 from workbook.engine import changed_columns as diff_columns
@@ -83,9 +86,13 @@ class ProfilesPlanner(SheetPlanner):
 
     def __init__(self, parsed, problems, report, options):
         super().__init__(parsed, problems, report, options)
-        self.can_publish = options.can_publish
         self.replace = options.replace
         self.db = _Database()
+        # Mechanisms whose file version matched the database's: mechanism id → version,
+        # checked again when the change set closes (`expect_version`, in the applier).
+        self.expected_versions: dict[int, int] = {}
+        # Slug → why its Mechanisms row was refused for its version (its other rows are too).
+        self.version_refused: dict[str, str] = {}
         self.deletions: dict[str, list] = {}
         self.markdown_cost = 0  # of the section bodies, which the import renders
         self.markdown_chars = 0
@@ -170,20 +177,82 @@ class ProfilesPlanner(SheetPlanner):
             if name in names and names[name] != row.number:
                 self.refuse(sheet, row, "name", f"the same name as row {names[name]}")
             names.setdefault(name, row.number)
-        if "published" in values and not self.can_publish:
-            current = existing.is_published if existing else False
-            if values["published"] != current:
-                self.refuse(
-                    sheet,
-                    row,
-                    "published",
-                    "you may not publish or unpublish mechanisms; leave this column "
-                    "as it was exported",
-                )
         if existing is None:
             return None, []
+        self._check_version(sheet, parsed, row, existing)
         current = self.db.mechanism_values(existing)
-        return existing, diff_columns(values, current, [c for c in parsed.columns if c != "slug"])
+        compared = [
+            c for c in parsed.columns if c != "slug" and c not in sheets.MECHANISM_READ_ONLY
+        ]
+        return existing, diff_columns(values, current, compared)
+
+    def _check_version(self, sheet, parsed, row, existing: Mechanism) -> None:
+        """No lost edits: a row exported from an older (or unknown) version is refused."""
+        version = row.values.get("version")
+        if version is None:
+            return  # a hand-made file: no check
+        slug = existing.slug
+        if version == existing.version:
+            self.expected_versions[existing.pk] = version
+            return
+        if version < existing.version:
+            message = (
+                f"“{slug}” was changed after this file was exported (file: version {version}, "
+                f"now version {existing.version}{self._last_change(parsed, existing)}); "
+                "export again and redo your edits"
+            )
+            self.version_refused[slug] = (
+                f"“{slug}” was changed after this file was exported (Mechanisms!{row.number} "
+                "is refused); export again and redo your edits"
+            )
+        else:
+            message = (
+                f"version {version} of “{slug}” is not a version this database has given out "
+                f"(it is at version {existing.version}): export again from this site"
+            )
+            self.version_refused[slug] = (
+                f"the version of “{slug}” on Mechanisms!{row.number} is not one this database "
+                "has given out, so its other rows are refused too"
+            )
+        self.refuse(sheet, row, "version", message)
+
+    def _last_change(self, parsed, mechanism: Mechanism) -> str:
+        """“, last by alice on 2026-11-29 09:46 UTC via Workbook import x.xlsx”, or ""."""
+        if not hasattr(self, "_last_changes"):
+            # One query for every mechanism on the sheet that the file is behind.
+            behind = []
+            for r in parsed.rows:
+                known = self.db.mechanisms.get(r.values.get("slug"))
+                version = r.values.get("version")
+                if known is not None and version is not None and version < known.version:
+                    behind.append(known.pk)
+            history = Mechanism.history
+            latest = (
+                history.filter(id__in=behind)
+                .order_by()
+                .values("id")
+                .annotate(last=Max("history_id"))
+                .values("last")
+            )
+            self._last_changes = {
+                record.id: record
+                for record in history.filter(history_id__in=latest).select_related(
+                    "change_set", "history_user"
+                )
+            }
+        record = self._last_changes.get(mechanism.pk)
+        if record is None:
+            return ""
+        change_set = record.change_set
+        who = (change_set.username if change_set else "") or (
+            record.history_user.get_username() if record.history_user else "the command line"
+        )
+        when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M %Z")
+        if change_set is not None:
+            via = " ".join(filter(None, [change_set.get_via_display(), change_set.source]))
+        else:
+            via = record.history_change_reason or ""
+        return f", last by {who} on {when}" + (f" via {via}" if via else "")
 
     def _check_mechanism(self, sheet, row, column="mechanism") -> str | None:
         slug = row.values.get(column)
@@ -195,6 +264,8 @@ class ProfilesPlanner(SheetPlanner):
                 f"unknown mechanism “{slug}” (not in the database nor on the Mechanisms sheet)",
             )
             return None
+        if column == "mechanism" and slug in self.version_refused:
+            self.refuse(sheet, row, column, self.version_refused[slug])
         return slug
 
     def _existing_children(self, name: str) -> dict:

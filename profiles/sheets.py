@@ -135,11 +135,22 @@ MECHANISMS = Sheet(
         Column(
             "published",
             "flag",
-            "“yes” if the public may see the profile. Only publishers may change it.",
+            "“yes” if the public sees a published version of the profile. For information "
+            "only: an import never changes it (publishers publish in the admin).",
             required=False,
             default=False,
             attribute="is_published",
             width=11,
+        ),
+        Column(
+            "version",
+            "number",
+            "The profile's version when the file was exported; leave it as it is. An import "
+            "refuses the row (and the mechanism's rows on the other sheets) if the profile "
+            "has changed since. Empty: no check (a new mechanism).",
+            required=False,
+            default=None,
+            width=10,
         ),
     ),
     key=("slug",),
@@ -367,7 +378,14 @@ def mechanism_row(
         "summary": norm_text(mechanism.summary),
         "sources": norm_text(mechanism.sources),
         "published": mechanism.is_published,
+        "version": mechanism.version,
     }
+
+
+# Exported for information, accepted on import and never applied nor compared: what the
+# public sees changes only by publishing, and versions move with every write (the
+# imported `version` is checked against the database's, see `profiles.importer`).
+MECHANISM_READ_ONLY = frozenset({"published", "version"})
 
 
 # Workbook column → model attribute, where they differ.

@@ -30,6 +30,7 @@ from .safety import MAX_CELL_CHARS
 ABOUT_SHEET = "About"  # explains the columns; ignored on import
 YEAR_MIN = 1900
 YEAR_MAX = 2100
+NUMBER_MAX = 2_147_483_647  # the largest value every database's integer column holds
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -65,7 +66,7 @@ def norm_aliases(value: str | None) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # text, slug, url, year, flag, choice, keys, country, ref
+    type: str  # text, slug, url, year, number (positive whole), flag, choice, keys, country, ref
     help: str
     required: bool = True  # must the column be present in the header row?
     blank: bool = True  # may a cell be empty?
@@ -170,6 +171,26 @@ def _year(value: object) -> int | None:
     return value
 
 
+def _number(value: object) -> int | None:
+    """A positive whole number (e.g. a version), or None for an empty cell."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        text = cell_text(value).strip()
+        if not re.fullmatch(r"\d{1,12}(\.0+)?", text):
+            raise CellProblem(f"“{text}” is not a whole number (1, 2, 3…)")
+        value = int(text.split(".")[0])
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CellProblem(f"“{value}” is not a whole number (1, 2, 3…)")
+    if value < 1:
+        raise CellProblem(f"{value} is not a positive whole number: the smallest is 1")
+    if value > NUMBER_MAX:
+        raise CellProblem(f"{value:,} is too large: at most {NUMBER_MAX:,}")
+    return value
+
+
 def _flag(value: object) -> bool:
     if isinstance(value, bool):
         return value
@@ -215,6 +236,8 @@ def parse_cell(column: Column, value: object):
     kind = column.type
     if kind == "year":
         return _year(value)
+    if kind == "number":
+        return _number(value)
     if kind == "flag":
         return _flag(value)
     text = cell_text(value)

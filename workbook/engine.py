@@ -377,8 +377,6 @@ class ImportOptions:
     dry_run: bool = False
     # Also delete the children of the listed parents that the workbook does not list.
     replace: bool = False
-    # May the importing user change what the public sees (e.g. publish a mechanism)?
-    can_publish: bool = True
     limits: Limits = DEFAULT_LIMITS
     # The importing user's `has_perms` (None: the command line, which may import anything).
     has_perms: Callable[[Iterable[str]], bool] | None = None
@@ -389,7 +387,6 @@ def import_workbook(
     source: IO[bytes],
     dry_run: bool = False,
     replace: bool = False,
-    can_publish: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     only: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -401,8 +398,7 @@ def import_workbook(
 
     Nothing is written when any problem is found. `replace` also deletes, for every
     mechanism listed on the Mechanisms sheet, the sections, participants, links and
-    documents that the workbook does not list. `can_publish` false refuses rows that
-    would publish or unpublish a mechanism. `only` restricts the import to the named
+    documents that the workbook does not list. `only` restricts the import to the named
     sheets (the per-model import reads one sheet), which are then all optional.
     `progress`, if given, is told what is being done (the command line prints it).
     The whole import is one change set (`history`), attributed to `actor` (default: the
@@ -413,7 +409,6 @@ def import_workbook(
     options = ImportOptions(
         dry_run=dry_run,
         replace=replace,
-        can_publish=can_publish,
         limits=limits,
         has_perms=has_perms,
     )

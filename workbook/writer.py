@@ -51,7 +51,9 @@ def _write_sheet(book: Workbook, sheet: Sheet, rows: Iterable[dict]) -> None:
         ws.append(values)
 
 
-def _write_about(book: Workbook, sheet_list: list[Sheet]) -> None:
+def _write_about(
+    book: Workbook, sheet_list: list[Sheet], intro: list[tuple[str, str]] | None = None
+) -> None:
     ws = book.create_sheet(ABOUT_SHEET)
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 26
@@ -71,6 +73,8 @@ def _write_about(book: Workbook, sheet_list: list[Sheet]) -> None:
         ("", "", ""),
         ("sheet", "column", "meaning"),
     ]
+    if intro is not None:  # e.g. a download of aggregates, which is not for import
+        lines = [*((heading, "", text) for heading, text in intro), *lines[-2:]]
     for sheet in sheet_list:
         lines.append((sheet.name, "", sheet.help))
         for column in sheet.columns:
@@ -102,13 +106,20 @@ def _write_about(book: Workbook, sheet_list: list[Sheet]) -> None:
 
 
 def write_sheets(
-    target: IO[bytes], rows: dict[str, Iterable[dict]], sheet_list: list[Sheet]
+    target: IO[bytes],
+    rows: dict[str, Iterable[dict]],
+    sheet_list: list[Sheet],
+    *,
+    intro: list[tuple[str, str]] | None = None,
 ) -> None:
-    """Write `sheet_list` (each with its rows from `rows`, or empty), then the About sheet."""
+    """Write `sheet_list` (each with its rows from `rows`, or empty), then the About sheet.
+
+    `intro` (heading, text) lines replace the About sheet's import instructions.
+    """
     book = Workbook(write_only=True)
     for sheet in sheet_list:
         _write_sheet(book, sheet, rows.get(sheet.name, ()))
-    _write_about(book, sheet_list)
+    _write_about(book, sheet_list, intro)
     book.save(target)
 
 

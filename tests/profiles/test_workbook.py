@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from history.models import ChangeSet
 from profiles.exporter import write_template, write_workbook
 from profiles.models import (
     Document,
@@ -16,6 +17,7 @@ from profiles.models import (
     Participation,
     Section,
 )
+from profiles.services import Actor, editing, publish
 from workbook.engine import import_workbook
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +82,10 @@ def test_export_imported_into_an_empty_database_exports_the_same_workbook(demo_d
     assert report.ok, report.problems
     assert report.sheets["Mechanisms"].created == 25
     assert report.sheets["Sections"].created == 5
+    # An import never publishes: the mechanisms it creates are drafts, until published.
+    assert not Mechanism.objects.filter(is_published=True).exists()
+    with editing(Actor.command("test", via=ChangeSet.Via.PUBLISH)):
+        publish(Mechanism.objects.values_list("pk", flat=True))
     again = sheet_values(export())
     assert again == sheet_values(first)
     almaty = Mechanism.objects.get(slug="almaty-process")
@@ -88,13 +94,12 @@ def test_export_imported_into_an_empty_database_exports_the_same_workbook(demo_d
     assert "<p>" in section.body_html  # rendered and sanitised once, when written
 
 
-def test_unconfirmed_flags_and_published_state_survive_the_round_trip(demo_data):
+def test_unconfirmed_flags_survive_the_round_trip_and_created_mechanisms_are_drafts(demo_data):
     unsure = Participation.objects.filter(uncertain=True).count()
     year_unsure = Mechanism.objects.filter(established_uncertain=True).count()
     assert unsure and year_unsure  # the demo data has unconfirmed values
     kind_unsure = Mechanism.objects.filter(kind_uncertain=True).count()
     assert kind_unsure
-    Mechanism.objects.filter(slug="midcom").update(is_published=False)
     data = export()
     Mechanism.objects.all().delete()
     Organisation.objects.all().delete()
@@ -102,7 +107,8 @@ def test_unconfirmed_flags_and_published_state_survive_the_round_trip(demo_data)
     assert Participation.objects.filter(uncertain=True).count() == unsure
     assert Mechanism.objects.filter(established_uncertain=True).count() == year_unsure
     assert Mechanism.objects.filter(kind_uncertain=True).count() == kind_unsure
-    assert not Mechanism.objects.get(slug="midcom").is_published
+    # The `published` column is exported for information only: an import never publishes.
+    assert not Mechanism.objects.filter(is_published=True).exists()
 
 
 def test_changed_cells_are_reported_with_their_fields_and_applied(demo_data):
@@ -230,21 +236,6 @@ def test_replace_deletes_rows_the_workbook_no_longer_lists(demo_data):
     assert report.sheets["Sections"].deleted == 1
     assert not Participation.objects.filter(mechanism__slug="almaty-process", country="AF")
     assert not Section.objects.filter(mechanism__slug="almaty-process", topic__key="evolution")
-
-
-def test_an_import_by_someone_who_may_not_publish_cannot_change_publication(demo_data):
-    def unpublish(book):
-        number = row_of(book, "Mechanisms", slug="bali-process")
-        book["Mechanisms"].cell(number, column(book, "Mechanisms", "published")).value = "no"
-
-    report = run_import(edit(export(), unpublish), can_publish=False)
-    [problem] = report.problems
-    assert str(problem).startswith("Mechanisms!")
-    assert str(problem).endswith(
-        ": published: you may not publish or unpublish mechanisms; "
-        "leave this column as it was exported"
-    )
-    assert Mechanism.objects.get(slug="bali-process").is_published
 
 
 def test_exported_cells_that_look_like_formulas_are_neutralised_and_read_back(make_mechanism):
