@@ -67,6 +67,7 @@ class MechanismSummary:
     """One published mechanism as the list pages show it."""
 
     slug: str
+    url: str
     name: str
     short_name: str
     kind: str
@@ -76,10 +77,6 @@ class MechanismSummary:
     status: str
     member_count: int
     regions: tuple[Region, ...]
-
-    @property
-    def url(self) -> str:
-        return reverse("profiles:mechanism_detail", kwargs={"slug": self.slug})
 
     @property
     def kind_label(self) -> str:
@@ -112,28 +109,31 @@ def mechanism_list(
         # The simple search, the same on SQLite and PostgreSQL: every word must appear in
         # the published names, aliases, summary, sections, participants or documents.
         snapshots = snapshots.filter(search_text__contains=word)
-    snapshots = (
-        snapshots.only(
-            "slug", "name", "short_name", "kind", "status", "established", "member_count"
-        )
+    rows = (
+        snapshots.order_by("name")
+        .values_list("slug", "name", "short_name", "kind", "status", "established", "member_count")
         .annotate(facts=KeyTransform("0", KeyTransform("Mechanisms", "content")))
-        .prefetch_related("regions")
-        .order_by("name")
     )
+    regions = {r.slug: r for r in Region.objects.all()}  # in their order
+    order = {slug: index for index, slug in enumerate(regions)}
     return [
         MechanismSummary(
-            slug=s.slug,
-            name=s.name,
-            short_name=s.short_name,
-            kind=s.kind,
-            kind_unconfirmed=bool(s.facts.get("kind_unconfirmed")),
-            established=s.established,
-            established_unconfirmed=bool(s.facts.get("established_unconfirmed")),
-            status=s.status,
-            member_count=s.member_count,
-            regions=tuple(s.regions.all()),
+            slug=slug,
+            url=reverse("profiles:mechanism_detail", kwargs={"slug": slug}),
+            name=name,
+            short_name=short_name,
+            kind=kind,
+            kind_unconfirmed=bool(facts.get("kind_unconfirmed")),
+            established=established,
+            established_unconfirmed=bool(facts.get("established_unconfirmed")),
+            status=status,
+            member_count=member_count,
+            regions=tuple(
+                regions[r]
+                for r in sorted((r for r in facts["regions"] if r in order), key=order.__getitem__)
+            ),
         )
-        for s in snapshots
+        for slug, name, short_name, kind, status, established, member_count, facts in rows
     ]
 
 
@@ -514,7 +514,11 @@ def published_contents(*, slug: str | None = None) -> tuple[list[dict], set[str]
     snapshots = PublishedProfile.objects.order_by("name")
     if slug is not None:
         snapshots = snapshots.filter(slug=slug)
-    contents = list(snapshots.values_list("content", flat=True))
+    contents = []
+    for content, version in snapshots.values_list("content", "version"):
+        # The version published (a snapshot from before the column existed lacks it).
+        content["Mechanisms"][0].setdefault("version", version)
+        contents.append(content)
     if slug is not None and not contents:
         raise Http404(NOT_FOUND)
     if slug is None:
