@@ -299,15 +299,48 @@ def diff_segments(old: str, new: str) -> list[tuple[str, str]]:
             pieces += _word_segments(a, b)
         else:
             pieces += [("=", a)] if tag == "equal" else [("-", a), ("+", b)]
-    merged: list[tuple[str, str]] = []
-    for op, text in pieces:
-        if not text:
-            continue
-        if merged and merged[-1][0] == op:
-            merged[-1] = (op, merged[-1][1] + text)
+    return _tidy([(op, text) for op, text in pieces if text])
+
+
+def _tidy(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One removal then one addition per changed stretch, spaces between changes included.
+
+    "Five Central Asian" → "Edited after" reads as one replacement, not as three words
+    replaced one by one around the spaces they happen to share.
+    """
+    tidy: list[tuple[str, str]] = []
+    removed: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        if removed:
+            tidy.append(("-", "".join(removed)))
+        if added:
+            tidy.append(("+", "".join(added)))
+        removed.clear()
+        added.clear()
+
+    for index, (op, text) in enumerate(pieces):
+        if op == "-":
+            removed.append(text)
+        elif op == "+":
+            added.append(text)
+        elif (
+            (removed or added)
+            and text.isspace()
+            and index + 1 < len(pieces)
+            and pieces[index + 1][0] != "="
+        ):
+            removed.append(text)
+            added.append(text)
         else:
-            merged.append((op, text))
-    return merged
+            flush()
+            if tidy and tidy[-1][0] == "=":
+                tidy[-1] = ("=", tidy[-1][1] + text)
+            else:
+                tidy.append(("=", text))
+    flush()
+    return tidy
 
 
 def _word_segments(a: str, b: str) -> list[tuple[str, str]]:

@@ -93,6 +93,11 @@ def restore(
     return RestoreResult(record.version, changed, now, change_set)
 
 
+def restore_problems(mechanism: Mechanism, rebuilt: Rebuilt) -> list[str]:
+    """What would make restoring `rebuilt` (`profiles.versions.rebuild`) fail; writes nothing."""
+    return _Writer(mechanism, rebuilt).plan()
+
+
 def _attname(model: type[models.Model], column) -> str:
     return model._meta.get_field(column.field_name).attname
 
@@ -152,13 +157,14 @@ class _Writer:
                 self.problems.append(f"The {noun} “{slug}” of this version no longer exists.")
         return sorted(found.values())
 
-    def run(self) -> bool:
+    def plan(self) -> list[str]:
+        """Work out the rows the version needs; return what stands in the way (if anything)."""
         mechanism = self.mechanism
         facts = self.content["Mechanisms"][0]
-        fields = self._values(Mechanism, MECHANISMS, facts)
-        regions = self._vocabulary(Region, facts["regions"], "region")
-        themes = self._vocabulary(ThematicArea, facts["thematic_areas"], "thematic area")
-        children = {}
+        self.fields = self._values(Mechanism, MECHANISMS, facts)
+        self.regions = self._vocabulary(Region, facts["regions"], "region")
+        self.themes = self._vocabulary(ThematicArea, facts["thematic_areas"], "thematic area")
+        self.children = {}
         for sheet_name, model in CHILD_MODELS.items():
             sheet = SHEETS_BY_NAME[sheet_name]
             keys = [_attname(model, sheet.column_map[n]) for n in sheet.key if n != "mechanism"]
@@ -166,16 +172,21 @@ class _Writer:
             for row in self.content[sheet_name]:
                 values = self._values(model, sheet, row)
                 wanted[tuple(values[k] for k in keys)] = values
-            children[model] = (keys, wanted)
+            self.children[model] = (keys, wanted)
         taken = Mechanism.objects.exclude(pk=mechanism.pk).filter(
-            Q(slug=fields["slug"]) | Q(name=fields["name"])
+            Q(slug=self.fields["slug"]) | Q(name=self.fields["name"])
         )
         for other in taken:
-            same = "slug" if other.slug == fields["slug"] else "name"
+            same = "slug" if other.slug == self.fields["slug"] else "name"
             self.problems.append(f"Another mechanism, {other}, now has this version's {same}.")
-        if self.problems:
-            raise RestoreError(" ".join(self.problems))
+        return self.problems
 
+    def run(self) -> bool:
+        """Write the difference (through the gateway); say whether anything was written."""
+        if self.plan():
+            raise RestoreError(" ".join(self.problems))
+        mechanism, fields = self.mechanism, self.fields
+        regions, themes, children = self.regions, self.themes, self.children
         changed = False
         # Deletions first: a row that comes back under the same natural key is updated.
         plans = []

@@ -1,9 +1,12 @@
 """A profile's versions: each one rebuilt exactly, compared readably, and restorable."""
 
+import logging
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from history.models import ChangeSet
 from profiles.models import (
@@ -31,6 +34,7 @@ from profiles.versions import (
     version_record,
     working_contents,
 )
+from tests.history.admin_urls import history_admin  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +235,197 @@ def test_changes_since_names_who_and_what(history):
     assert "year established" in text and "section 1" in text
     assert "documents" in text and "links" in text
     assert describe_changes_since(mechanism, 4) == ""
+
+
+# --- the admin pages ---------------------------------------------------------------------
+
+
+def staff(name: str, group: str | None = None, *permissions: str) -> User:
+    user = User.objects.create_user(name, password="x", is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    for codename in permissions:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+def url(page: str, mechanism: Mechanism, **kwargs) -> str:
+    return reverse(f"admin:profiles_mechanism_{page}", kwargs={"object_id": mechanism.pk, **kwargs})
+
+
+@pytest.fixture
+def editor(client) -> User:
+    user = staff("editor", "IPD editors")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def published_history(history, request):
+    """The five versions, version 4 published, and an unpublished fifth edit by alice."""
+    request.getfixturevalue("history_admin")
+    mechanism, seen = history
+    with command():
+        publish([mechanism.pk])
+    alice = User.objects.create_user("alice")
+    from history.recording import Actor as RecordingActor
+
+    with editing(RecordingActor(user=alice, via=ChangeSet.Via.CHANGE_PAGE, source="/admin/x/")):
+        mechanism.summary = "Edited after publication."
+        save_object(mechanism)
+    return fresh(mechanism), seen
+
+
+def test_the_versions_page_lists_who_when_from_where_and_what_the_public_sees(
+    client, editor, published_history
+):
+    mechanism, _ = published_history
+    response = client.get(url("versions", mechanism))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [row["number"] for row in rows] == [5, 4, 3, 2, 1]
+    assert rows[0]["who"] == "alice" and rows[0]["origin"] == "Admin change page"
+    assert rows[1]["origin"] == "Command line fourth"
+    assert [row["is_published"] for row in rows] == [False, True, False, False, False]
+    assert rows[0]["restore_url"] == ""  # the working copy itself
+    assert rows[1]["restore_url"] == url("versions_restore", mechanism, number=4)
+    page = response.content.decode()
+    assert 'name="a" value="4"' in page and 'name="b" value="5"' in page
+    assert "Compare from version 3</label>" in page
+    assert "?a=published&amp;b=working" in page
+
+
+def test_compare_shows_by_default_what_the_latest_version_changed(
+    client, editor, published_history
+):
+    mechanism, _ = published_history
+    response = client.get(url("versions_compare", mechanism))
+    assert response.status_code == 200
+    assert (response.context["label_a"], response.context["label_b"]) == ("Version 4", "Version 5")
+    diff = response.context["diff"]
+    assert [change.name for change in diff.facts] == ["summary"]
+    assert "<ins>Edited after publication</ins>." in response.content.decode()
+
+
+def test_compare_any_two_versions_and_the_working_copy_with_what_the_public_sees(
+    client, editor, published_history
+):
+    mechanism, _ = published_history
+    older = client.get(url("versions_compare", mechanism), {"a": "1", "b": "3"})
+    tables = {t.sheet: t for t in older.context["diff"].tables}
+    assert [row.status for row in tables["Documents"].rows] == ["added"]
+    assert {row.status for row in tables["Participants"].rows} == {"added", "changed"}
+    public = client.get(url("versions_compare", mechanism), {"a": "published", "b": "working"})
+    assert public.context["label_a"] == "Published (version 4)"
+    assert [change.name for change in public.context["diff"].facts] == ["summary"]
+    assert client.get(url("versions_compare", mechanism), {"a": "9"}).status_code == 404
+    assert client.get(url("versions_compare", mechanism), {"a": "x;drop"}).status_code == 404
+
+
+def test_restore_shows_what_it_would_change_then_writes_a_new_attributed_version(
+    client, editor, published_history, caplog
+):
+    mechanism, seen = published_history
+    restore_url = url("versions_restore", mechanism, number=2)
+    confirm = client.get(restore_url)
+    assert confirm.status_code == 200
+    assert confirm.context["diff"].changed and not confirm.context["problems"]
+    assert 'name="based_on" value="5"' in confirm.content.decode()
+
+    with caplog.at_level(logging.INFO, logger="iscm.audit"):
+        response = client.post(restore_url, {"based_on": "5"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:profiles_mechanism_change", args=[mechanism.pk]
+    )
+    assert "Restored version 2 as the new version 6" in response.content.decode()
+    assert unversioned(working_contents(fresh(mechanism))) == unversioned(seen[2])
+    change_set = version_record(mechanism, 6).change_set
+    assert (change_set.via, change_set.source, change_set.username) == (
+        ChangeSet.Via.RESTORE,
+        "version 2",
+        "editor",
+    )
+    assert PublishedProfile.objects.get(mechanism=mechanism).version == 4
+    assert "event=restore user=editor" in caplog.text and "version=2" in caplog.text
+
+
+def test_a_restore_from_a_stale_confirmation_page_is_refused(client, editor, published_history):
+    mechanism, _ = published_history
+    response = client.post(url("versions_restore", mechanism, number=2), {"based_on": "4"})
+    assert response.status_code == 302
+    assert fresh(mechanism).version == 5
+
+
+def test_restoring_a_version_the_mechanism_does_not_have_is_not_found(
+    client, editor, published_history
+):
+    mechanism, _ = published_history
+    bali = Mechanism.objects.get(slug="bali")
+    for n in range(6):
+        with command():
+            bali = fresh(bali)
+            bali.summary = f"Bali edit {n}"
+            save_object(bali)
+    assert fresh(bali).version > fresh(mechanism).version
+    wrong = url("versions_restore", mechanism, number=bali.version)
+    assert client.get(wrong).status_code == 404
+    assert client.post(wrong, {"based_on": "5"}).status_code == 404
+    assert fresh(mechanism).version == 5
+
+
+def test_without_the_change_permission_history_can_be_read_but_not_restored(
+    client, published_history
+):
+    mechanism, _ = published_history
+    client.force_login(staff("reader", None, "view_mechanism"))
+    assert client.get(url("versions", mechanism)).status_code == 200
+    assert client.get(url("versions_compare", mechanism)).status_code == 200
+    restore_url = url("versions_restore", mechanism, number=2)
+    assert client.get(restore_url).status_code == 403
+    assert client.post(restore_url, {"based_on": "5"}).status_code == 403
+    assert fresh(mechanism).version == 5
+    rows = client.get(url("versions", mechanism)).context["rows"]
+    assert not any(row["restore_url"] for row in rows)
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, published_history):
+    mechanism, _ = published_history
+    for address in (
+        url("versions", mechanism),
+        url("versions_compare", mechanism),
+        url("versions_restore", mechanism, number=2),
+    ):
+        response = client.get(address)
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    response = client.post(url("versions_restore", mechanism, number=2), {"based_on": "5"})
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert fresh(mechanism).version == 5
+
+
+def test_history_pages_cost_the_same_queries_however_many_rows_and_versions(
+    client, editor, published_history
+):
+    mechanism, _ = published_history
+
+    def counts() -> list[int]:
+        result = []
+        for address in (
+            url("versions", mechanism),
+            url("versions_compare", mechanism) + "?a=1&b=5",
+            url("versions_compare", mechanism) + "?a=published&b=working",
+            url("versions_restore", mechanism, number=1),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(address).status_code == 200
+            result.append(len(captured))
+        return result
+
+    before = counts()
+    for n in range(3):
+        with command(f"more {n}"):
+            for code in ("TJ", "TM", "UZ", "AF")[n:]:
+                save_object(Participation(mechanism=mechanism, country=code, since=2000 + n))
+            save_object(Document(mechanism=mechanism, title=f"Report {n}"))
+    after = counts()
+    assert after == before, (before, after)
