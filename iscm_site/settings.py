@@ -11,6 +11,7 @@ the environment sets DEBUG off (production, `make test`).
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -90,6 +91,8 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "import_export",
+    "axes",  # login throttling: see AXES_* below
+    "iscm_site.apps.SiteConfig",  # audit log lines (iscm_site/audit.py)
     "workbook",
     "profiles",
     "surveys",
@@ -107,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "iscm_site.urls"
@@ -166,6 +171,46 @@ AUTH_PASSWORD_VALIDATORS = [
 # The only login page is the admin's (Django's defaults, /accounts/…, do not exist here).
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
+
+# Login throttling (django-axes; README, "Login throttling"). Failures are counted in the
+# database, which every app server shares, per username and per client address: either
+# reaching the limit refuses further logins, even with the right password, until the
+# cool-off has passed since the last counted failure (or an administrator unlocks it).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts, unhashed
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+
+def env_int(name: str, default: int, minimum: int) -> int:
+    value = ENV.get(name, "").strip() or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number >= {minimum} (got {value!r}).")
+    return number
+
+
+# How many reverse proxies (load balancers) sit in front of the app servers, each adding
+# one address to X-Forwarded-For. 0: the client is REMOTE_ADDR, X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout are not counted: they neither extend it nor write
+# anything (so hammering a locked account costs the database nothing).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Our own client address (axes would use django-ipware if it were ever installed).
+AXES_CLIENT_IP_CALLABLE = "iscm_site.audit.throttled_address"
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The iscm.audit log lines record logins; no per-login table that nothing would prune.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -235,7 +280,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own console handler would print every "django" record a second time
     # through the root handler; let them reach the root handler only.
-    "loggers": {"django": {"handlers": [], "level": "INFO" if DEBUG else LOG_LEVEL}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO" if DEBUG else LOG_LEVEL},
+        # One line per security event (iscm_site/audit.py), whatever LOG_LEVEL says;
+        # printed by the root handler (stderr).
+        "iscm.audit": {"handlers": [], "level": "INFO"},
+        # django-axes repeats each failure with the username masked: the audit lines suffice.
+        "axes": {"handlers": [], "level": "ERROR"},
+    },
 }
 
 # django-import-export lets every staff user import and export unless told otherwise.
