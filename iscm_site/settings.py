@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "import_export",
+    "simple_history",
+    "history",
     "axes",  # login throttling: see AXES_* below
     "iscm_site.apps.SiteConfig",  # audit log lines (iscm_site/audit.py)
     "workbook",

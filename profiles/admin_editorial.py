@@ -153,8 +153,7 @@ class VersionedMechanismForm(forms.ModelForm):
             based_on = cleaned.get("based_on_version")
             if based_on is None:
                 raise ValidationError(
-                    "This form does not say which version it was made from: open the page "
-                    "again.",
+                    "This form does not say which version it was made from: open the page again.",
                     code="no_version",
                 )
             if based_on != self.instance.version:

@@ -153,9 +153,7 @@ def test_saving_an_untouched_change_page_writes_nothing(client, editor, publishe
     )
 
 
-def test_a_save_is_one_change_set_attributed_to_the_editor_and_the_page(
-    client, editor, published
-):
+def test_a_save_is_one_change_set_attributed_to_the_editor_and_the_page(client, editor, published):
     client.force_login(editor)
     data = inline_post_data(client.get(change_url(published)))
     data["summary"] = "New summary."
