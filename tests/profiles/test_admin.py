@@ -58,7 +58,9 @@ def test_existing_sections_come_first_then_blank_ones_for_missing_topics(
     assert Topic.objects.get(key="structures").pk not in blank
 
 
-def test_section_edit_in_admin_appears_rendered_on_public_page(admin_client, client, demo_data):
+def test_section_edit_appears_rendered_on_the_public_page_once_published(
+    admin_client, client, demo_data
+):
     mechanism = Mechanism.objects.get(slug="almaty-process")
     response = admin_client.get(change_url(mechanism))
     data = inline_post_data(response)
@@ -66,10 +68,14 @@ def test_section_edit_in_admin_appears_rendered_on_public_page(admin_client, cli
     data[f"{section_prefix}-0-body"] = "**Edited lead-in:** new findings from the editor."
     saved = admin_client.post(change_url(mechanism), data)
     assert saved.status_code == 302, saved.context["errors"] if saved.context else saved
-    page = client.get("/mechanisms/almaty-process/").content.decode()
-    assert "<strong>Edited lead-in:</strong> new findings from the editor." in page
+    edited = "<strong>Edited lead-in:</strong> new findings from the editor."
+    assert edited not in client.get("/mechanisms/almaty-process/").content.decode()
     section = Section.objects.get(mechanism=mechanism, topic__key="evolution")
     assert section.body_html.startswith("<p><strong>Edited lead-in:</strong>")
+
+    data = inline_post_data(admin_client.get(change_url(mechanism))) | {"_publish": "1"}
+    assert admin_client.post(change_url(mechanism), data).status_code == 302
+    assert edited in client.get("/mechanisms/almaty-process/").content.decode()
 
 
 def test_blank_offered_sections_are_not_saved(admin_client, make_mechanism):
