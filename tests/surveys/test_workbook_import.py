@@ -174,3 +174,21 @@ def test_survey_sheets_need_the_survey_permissions(respondents):
     problems = problems_of(data, has_perms=lambda perms: not perms)
     assert problems[0].startswith("Answers: you may not import this sheet")
     assert not Answer.objects.exists()
+
+
+def test_an_import_is_one_change_set_with_a_history_record_per_answer(respondents):
+    from history.models import ChangeSet
+
+    data = book(
+        Answers=[
+            ANSWERS_HEADER,
+            ["assessment", "KZ", "S1", "Capacity"],
+            ["assessment", "KG", "S1", "Information"],
+        ]
+    )
+    assert run_import(data, file_name="answers.xlsx").ok
+    change_set = ChangeSet.objects.get()
+    assert (change_set.via, change_set.source) == (ChangeSet.Via.WORKBOOK_IMPORT, "answers.xlsx")
+    assert Answer.history.filter(change_set=change_set, history_type="+").count() == 2
+    run_import(book(Answers=[ANSWERS_HEADER, ["assessment", "KZ", "S1", "Cooperation"]]))
+    assert Answer.history.filter(history_type="~", value="Cooperation").count() == 1
