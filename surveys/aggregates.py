@@ -46,7 +46,7 @@ def suppress_row(
         if index in hidden_columns or 0 < cell.count < SUPPRESS_BELOW:
             cell.suppressed = True
     hidden = [cell for cell in cells if cell.suppressed]
-    if len(hidden) == 1 and hidden[0].count:
+    if len(hidden) == 1:  # the row's total would give it away, even a hidden 0
         others = [cell for cell in cells if not cell.suppressed and cell.count]
         if others:
             min(others, key=lambda cell: cell.count).suppressed = True
