@@ -47,16 +47,13 @@ DOCUMENT_KIND_LABELS = dict(Document.Kind.choices)
 def published_version() -> str:
     """A short digest of what the public can see: changes on every publish and unpublish.
 
-    Every snapshot's id, version and publication date, in one query: publishing (even an
-    unchanged version) moves its date, unpublishing removes its row. Cached public pages
-    are keyed on it, so none outlives the publication it shows.
+    Every snapshot's id, version and change set, in one query of integers: every
+    publication is a change set of its own (even of an unchanged version), and
+    unpublishing removes the row. Cached public pages are keyed on it, so none outlives
+    the publication it shows.
     """
-    digest = hashlib.blake2b(digest_size=12)
-    for pk, version, published_at in PublishedProfile.objects.order_by("pk").values_list(
-        "pk", "version", "published_at"
-    ):
-        digest.update(f"{pk}:{version}:{published_at.isoformat()};".encode())
-    return digest.hexdigest()
+    rows = PublishedProfile.objects.order_by("pk").values_list("pk", "version", "change_set_id")
+    return hashlib.blake2b(repr(list(rows)).encode(), digest_size=12).hexdigest()
 
 
 # --- Lists: home, /mechanisms/, search ------------------------------------------------
