@@ -14,7 +14,7 @@ documents there are: each function reads a fixed number of tables once.
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,6 +54,17 @@ def published_version() -> str:
     """
     rows = PublishedProfile.objects.order_by("pk").values_list("pk", "version", "change_set_id")
     return hashlib.blake2b(repr(list(rows)).encode(), digest_size=12).hexdigest()
+
+
+# Other apps' content shown on public pages (e.g. survey figures on a profile) is part of a
+# cached page's version: such an app appends, in its AppConfig.ready(), a function returning
+# a short string that changes whenever that public content does (one cheap query at most).
+PUBLIC_VERSION_SOURCES: list[Callable[[], str]] = []
+
+
+def public_version() -> str:
+    """The version of everything public pages show: what is published, and other apps'."""
+    return ":".join([published_version(), *(source() for source in PUBLIC_VERSION_SOURCES)])
 
 
 # --- Lists: home, /mechanisms/, search ------------------------------------------------

@@ -2,7 +2,7 @@
 selectors (published snapshots only), render.
 
 Rendered public pages and downloads are cached (`public_page`), keyed on the published
-snapshots' versions (`selectors.published_version`): publishing or unpublishing anything
+snapshots' versions (`selectors.public_version`): publishing or unpublishing anything
 changes every key, so the public never gets a page older than the last publication.
 """
 
@@ -83,7 +83,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
-        key = _page_key(request, selectors.published_version())
+        key = _page_key(request, selectors.public_version())
         try:
             hit = page_cache.get(key)
         except Exception:  # the cache is an optimisation: log and render

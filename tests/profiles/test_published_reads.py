@@ -268,3 +268,24 @@ def test_preview_is_not_cached_for_the_public(client, demo_data):
     client.logout()
     assert client.get(preview_url(ALMATY)).status_code == 404
     assert "Zanzibarian" not in text_of(client.get(f"/mechanisms/{ALMATY}/"))
+
+
+def test_other_apps_public_content_is_part_of_the_page_version(
+    client, make_mechanism, publish_profiles, monkeypatch
+):
+    from profiles import selectors
+
+    make_mechanism(slug="versioned")
+    publish_profiles()
+    renders = []
+    real = selectors.get_profile
+    monkeypatch.setattr(selectors, "get_profile", lambda slug: renders.append(slug) or real(slug))
+    surveys_version = ["1"]
+    monkeypatch.setattr(selectors, "PUBLIC_VERSION_SOURCES", [lambda: surveys_version[0]])
+
+    client.get("/mechanisms/versioned/")
+    client.get("/mechanisms/versioned/")
+    assert len(renders) == 1  # the second answer came from the cache
+    surveys_version[0] = "2"  # e.g. a survey's answers were published
+    client.get("/mechanisms/versioned/")
+    assert len(renders) == 2
