@@ -28,6 +28,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import Truncator
 
 from iscm_site.audit import audit
 
@@ -48,6 +49,8 @@ from .versions import (
     working_contents,
 )
 
+# A change set's summary is cut to this on the versions page (its own page has it all).
+SUMMARY_CHARS = 300
 SIDE = r"^(\d{1,9}|working|published)$"
 
 
@@ -156,6 +159,7 @@ class VersionHistoryAdminMixin:
         )
         published_version = self._history_published_version(obj)
         can_restore = self.has_change_permission(request, obj)
+        see_change_sets = request.user.has_perm("history.view_changeset")
         latest = obj.version
         rows = [
             {
@@ -165,7 +169,15 @@ class VersionHistoryAdminMixin:
                 "who": who(record, record.change_set),
                 "origin": origin(record.change_set),
                 "source": record.change_set.source if record.change_set else "",
-                "summary": record.change_set.summary if record.change_set else "",
+                "summary": Truncator(record.change_set.summary).chars(SUMMARY_CHARS)
+                if record.change_set
+                else "",
+                "change_set_url": reverse(
+                    f"{self.admin_site.name}:history_changeset_change",
+                    args=[record.change_set_id],
+                )
+                if record.change_set_id and see_change_sets
+                else "",
                 "is_published": record.version == published_version,
                 "is_current": record.version == latest,
                 "restore_url": (

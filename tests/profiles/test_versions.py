@@ -429,3 +429,67 @@ def test_history_pages_cost_the_same_queries_however_many_rows_and_versions(
             save_object(Document(mechanism=mechanism, title=f"Report {n}"))
     after = counts()
     assert after == before, (before, after)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_history_pages_in_a_browser_compare_and_restore_accessibly(
+    page, live_server, admin_user, demo_data, axe_source, request
+):
+    from playwright.sync_api import expect
+
+    from tests.conftest import run_axe
+
+    request.getfixturevalue("history_admin")
+    almaty = Mechanism.objects.get(slug="almaty-process")
+    with command("edit.xlsx"):
+        almaty.summary = "A summary edited <b>after</b> publication."
+        save_object(almaty)
+        body = Section.objects.get(mechanism=almaty, topic__key="structures")
+        body.body = body.body.replace("the", "THE", 3)
+        save_object(body)
+        delete_object(almaty.participations.first())
+
+    def check(what: str) -> None:
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            violations = run_axe(page, axe_source)
+            assert not violations, (what, width, violations)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{what} at {width}px scrolls sideways by {overflow}px"
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    page.goto(live_server.url + url("versions", almaty))
+    expect(page.get_by_role("heading", name=f"History of {almaty.name}")).to_be_visible()
+    check("versions")
+
+    page.get_by_label("Compare from version 1").check()
+    page.get_by_label("Compare to version 2").check()
+    page.get_by_role("button", name="Compare the selected versions").click()
+    expect(page.get_by_role("heading", name="Facts")).to_be_visible()
+    expect(page.locator("ins").first).to_be_visible()
+    assert page.locator("b").count() == 0  # the summary's markup is shown as text
+    check("compare")
+
+    page.goto(live_server.url + url("versions", almaty))
+    page.get_by_role("link", name="Restore version 1").click()
+    expect(page.get_by_role("heading", name="What restoring would change")).to_be_visible()
+    check("restore")
+    page.get_by_role("button", name="Restore version 1").click()
+    expect(page.locator(".messagelist")).to_contain_text("Restored version 1 as the new version 3")
+    assert fresh(almaty).summary != "A summary edited <b>after</b> publication."
+
+    page.goto(live_server.url + reverse("admin:history_changeset_changelist"))
+    check("change sets")
+    restored = ChangeSet.objects.latest("pk")
+    page.goto(live_server.url + reverse("admin:history_changeset_change", args=[restored.pk]))
+    expect(page.get_by_role("heading", name="What this change set wrote")).to_be_visible()
+    expect(page.get_by_role("link", name="what changed")).to_be_visible()
+    check("change set")
