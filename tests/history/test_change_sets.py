@@ -4,7 +4,7 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,6 +16,7 @@ from profiles.models import Mechanism, Participation, Section, Topic
 from profiles.services import Actor, editing, save_object
 from tests.history.admin_urls import history_admin  # noqa: F401 (a fixture)
 from tests.profiles.test_admin import inline_post_data
+from tests.profiles.test_editorial import staff
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +27,6 @@ CHANGE_SETS = reverse("admin:history_changeset_changelist")
 
 def change_set_url(change_set: ChangeSet) -> str:
     return reverse("admin:history_changeset_change", args=[change_set.pk])
-
-
-def staff(name: str, group: str) -> User:
-    user = User.objects.create_user(name, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture
