@@ -210,7 +210,12 @@ class _Writer:
                 changed = True
         for model, wanted, current in plans:
             for key, values in wanted.items():
-                obj = current.get(key) or model(mechanism=mechanism)
+                obj = current.get(key)
+                if obj is not None and all(
+                    _plain(getattr(obj, name)) == value for name, value in values.items()
+                ):
+                    continue  # as the version has it: not even a query
+                obj = obj or model(mechanism=mechanism)
                 for name, value in values.items():
                     setattr(obj, name, value)
                 changed |= save_object(obj)

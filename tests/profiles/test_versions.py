@@ -122,6 +122,25 @@ def test_the_latest_version_of_every_demo_profile_is_its_working_copy(demo_data)
         assert version_contents(mechanism, mechanism.version) == working_contents(mechanism)
 
 
+def test_rows_older_than_the_history_stay_in_every_version_and_through_a_restore(
+    make_mechanism, add_members
+):
+    # Written outside the gateway, as before the history existed: the mechanism's first
+    # record has no change set, its members no record at all.
+    mechanism = make_mechanism(is_published=False)
+    add_members(mechanism, ["KZ", "KG"])
+    with command("edit"):
+        edited = fresh(mechanism)
+        edited.summary = "Edited."
+        save_object(edited)
+
+    assert version_contents(mechanism, 2) == working_contents(mechanism)
+    assert [p["country"] for p in version_contents(mechanism, 1)["Participants"]] == ["KG", "KZ"]
+    assert restore(mechanism, 1).changed
+    assert fresh(mechanism).summary == ""
+    assert mechanism.participations.count() == 2
+
+
 def test_the_published_snapshot_compares_alike_with_its_version(history):
     mechanism, _ = history
     with command():
@@ -198,10 +217,17 @@ def test_restore_makes_the_working_copy_that_version_again_as_a_new_attributed_v
 def test_restoring_a_version_equal_to_the_working_copy_writes_nothing(history):
     mechanism, _ = history
     change_sets = ChangeSet.objects.count()
-    result = restore(mechanism, 4)
-    assert not result.changed
+    with CaptureQueriesContext(connection) as few:
+        assert not restore(mechanism, 4).changed
     assert fresh(mechanism).version == 4
     assert ChangeSet.objects.count() == change_sets
+    # Nor does it cost a query per row.
+    with command("more rows"):
+        for code in ("TJ", "TM", "UZ", "AF", "RU", "TR"):
+            save_object(Participation(mechanism=mechanism, country=code))
+    with CaptureQueriesContext(connection) as many:
+        assert not restore(mechanism, 5).changed
+    assert len(many) == len(few)
 
 
 def test_a_version_of_another_mechanism_cannot_be_restored(history):
