@@ -222,9 +222,13 @@ class SurveysPlanner(SheetPlanner):
         survey = self._survey(sheet, row)
         code = values.get("respondent") or ""
         group = values.get("questionnaire")
-        given = [name for name in IDENTITY_GROUP if values.get(name)]
-        if values.get("fictional_name"):
-            given.append("fictional_name")
+        known = self.respondents.get((survey, code.lower()))
+        identity = dict(values)
+        if known is not None and known.respondent is not None:
+            # Columns the file leaves out keep the respondent's stored values.
+            stored = self.db.respondent_values(known.respondent)
+            identity.update({k: v for k, v in stored.items() if k not in parsed.columns})
+        given = [name for name in (*IDENTITY_GROUP, "fictional_name") if identity.get(name)]
         if len(given) != 1 and (row.ok or given):
             self.refuse(
                 sheet,
@@ -272,20 +276,19 @@ class SurveysPlanner(SheetPlanner):
                 )
             values["region"] = slug or region
         if row.ok and survey:
-            identity = given[0]
+            who = given[0]
             self._once(sheet, row, ("respondent", survey, code.lower()), "respondent", "code")
             self._once(
                 sheet,
                 row,
-                ("identity", survey, identity, str(values[identity]).lower()),
-                identity,
-                f"{identity} in this survey",
+                ("identity", survey, who, str(identity[who]).lower()),
+                who,
+                f"{who} in this survey",
             )
         if not row.ok or not survey:
             return None, []
-        spec = self.respondents.get((survey, code.lower()))
-        existing = spec.respondent if spec else None
-        owner = self.db.identity_owner(survey, given[0], values[given[0]])
+        existing = known.respondent if known else None
+        owner = self.db.identity_owner(survey, given[0], identity[given[0]])
         if owner and owner.lower() != code.lower():
             self.refuse(
                 sheet,

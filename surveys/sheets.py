@@ -104,14 +104,25 @@ RESPONDENTS = Sheet(
             attribute="group",
             width=16,
         ),
-        Column("mechanism", "ref", "Slug of the mechanism that answered.", vocabulary="mechanisms"),
         Column(
-            "country", "country", "The country that answered (ISO code or English name).", width=12
+            "mechanism",
+            "ref",
+            "Slug of the mechanism that answered.",
+            required=False,
+            vocabulary="mechanisms",
+        ),
+        Column(
+            "country",
+            "country",
+            "The country that answered (ISO code or English name).",
+            required=False,
+            width=12,
         ),
         Column(
             "organisation",
             "ref",
             "Short name of the organisation that answered.",
+            required=False,
             vocabulary="organisations",
             width=14,
         ),

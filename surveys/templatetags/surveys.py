@@ -1,10 +1,16 @@
-"""`{% load surveys %}{% survey_mentions mechanism_slug %}`: on a mechanism's profile, how
-many surveyed States and IGOs named it, per published survey, computed from the answers
-(`surveys.selectors.mechanism_mentions`: one query). Renders nothing when none did."""
+"""Survey template tags.
+
+- `{% load surveys %}{% survey_mentions mechanism_slug %}`: on a mechanism's profile, how
+  many surveyed States and IGOs named it, per published survey, computed from the answers
+  (`surveys.selectors.mechanism_mentions`: one query). Renders nothing when none did.
+- `{% choice_results result %}`, `{% breakdown_table breakdown table_id caption %}`: the
+  results page's repeated blocks, rendered by `surveys.rendering`.
+"""
 
 from django import template
+from django.utils.safestring import SafeString
 
-from .. import selectors
+from .. import rendering, selectors
 
 register = template.Library()
 
@@ -14,3 +20,13 @@ def survey_mentions(mechanism) -> dict:
     """`mechanism`: a slug, or anything with a `slug` (a mechanism, a published profile)."""
     slug = getattr(mechanism, "slug", mechanism)
     return {"mentions": selectors.mechanism_mentions(str(slug)) if slug else []}
+
+
+@register.simple_tag
+def choice_results(result) -> SafeString:
+    return rendering.choice_block(result)
+
+
+@register.simple_tag
+def breakdown_table(breakdown, table_id: str, caption: str) -> SafeString:
+    return rendering.breakdown_table(breakdown, table_id, caption)

@@ -192,3 +192,17 @@ def test_an_import_is_one_change_set_with_a_history_record_per_answer(respondent
     assert Answer.history.filter(change_set=change_set, history_type="+").count() == 2
     run_import(book(Answers=[ANSWERS_HEADER, ["assessment", "KZ", "S1", "Cooperation"]]))
     assert Answer.history.filter(history_type="~", value="Cooperation").count() == 1
+
+
+def test_respondent_columns_left_out_keep_their_values(respondents):
+    data = book(
+        Respondents=[
+            ["survey", "respondent", "questionnaire", "region"],
+            ["assessment", "KZ", "states", "Asia and the Pacific"],
+        ]
+    )
+    report = run_import(data)
+    assert report.ok, report.problems
+    kz = Respondent.objects.get(code="KZ")
+    assert (str(kz.country), kz.region.slug) == ("KZ", "asia-pacific")
+    assert report.sheets["Respondents"].rows[0].changed == ["region"]
