@@ -345,14 +345,26 @@ def _tidy(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _word_segments(a: str, b: str) -> list[tuple[str, str]]:
     a_tokens, b_tokens = TOKENS.findall(a), TOKENS.findall(b)
-    if len(a_tokens) + len(b_tokens) > MAX_WORD_DIFF_TOKENS:
-        return [("-", a), ("+", b)]
-    pieces = []
-    matcher = difflib.SequenceMatcher(None, a_tokens, b_tokens, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        a_text, b_text = "".join(a_tokens[i1:i2]), "".join(b_tokens[j1:j2])
-        pieces += [("=", a_text)] if tag == "equal" else [("-", a_text), ("+", b_text)]
-    return pieces
+    # What both share at the start and the end is kept as is (linear, however long).
+    start = 0
+    while start < min(len(a_tokens), len(b_tokens)) and a_tokens[start] == b_tokens[start]:
+        start += 1
+    end = 0
+    while (
+        end < min(len(a_tokens), len(b_tokens)) - start and a_tokens[-1 - end] == b_tokens[-1 - end]
+    ):
+        end += 1
+    a_mid = a_tokens[start : len(a_tokens) - end]
+    b_mid = b_tokens[start : len(b_tokens) - end]
+    pieces = [("=", "".join(a_tokens[:start]))]
+    if len(a_mid) + len(b_mid) > MAX_WORD_DIFF_TOKENS:
+        pieces += [("-", "".join(a_mid)), ("+", "".join(b_mid))]
+    else:
+        matcher = difflib.SequenceMatcher(None, a_mid, b_mid, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            a_text, b_text = "".join(a_mid[i1:i2]), "".join(b_mid[j1:j2])
+            pieces += [("=", a_text)] if tag == "equal" else [("-", a_text), ("+", b_text)]
+    return [*pieces, ("=", "".join(a_tokens[len(a_tokens) - end :]))]
 
 
 def render_segments(pieces: Iterable[tuple[str, str]], show: str = "-+") -> SafeString:

@@ -181,7 +181,7 @@ def test_a_diff_names_facts_sections_and_rows_that_changed(history):
     sections = {change.key: change for change in diff.sections}
     assert sections["evolution"].status == "removed"
     assert sections["structures"].status == "changed"
-    assert sections["structures"].html == "A<ins> rotating</ins> chair.\n\nA secretariat."
+    assert sections["structures"].html == "A <ins>rotating </ins>chair.\n\nA secretariat."
     participants = next(t for t in diff.tables if t.sheet == "Participants")
     assert "Country" in participants.headers
     assert sorted(row.status for row in participants.rows) == ["added", "added", "changed"]
