@@ -15,6 +15,7 @@ documents there are: each function reads a fixed number of tables once.
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -298,20 +299,81 @@ class PublishedIndex:
     names: dict[str, tuple[str, str]]
     # slug → the published Links rows of other mechanisms that point to it.
     links_to: dict[str, list[dict]]
+    # slug → its own published Links rows, and (id, version, change set) of its snapshot.
+    links_from: dict[str, list[dict]] = field(default_factory=dict)
+    snapshots: dict[str, tuple] = field(default_factory=dict)
 
 
 def published_index() -> PublishedIndex:
     """Every published mechanism's name and links (one query: the `Links` rows only)."""
     names: dict[str, tuple[str, str]] = {}
     links_to: dict[str, list[dict]] = defaultdict(list)
+    links_from: dict[str, list[dict]] = {}
+    snapshots: dict[str, tuple] = {}
     rows = PublishedProfile.objects.order_by().values_list(
-        "slug", "name", "short_name", KeyTransform("Links", "content")
+        "slug",
+        "name",
+        "short_name",
+        KeyTransform("Links", "content"),
+        "pk",
+        "version",
+        "change_set_id",
     )
-    for slug, name, short_name, links in rows:
+    for slug, name, short_name, links, *snapshot in rows:
         names[slug] = (name, short_name)
-        for link in links or ():
+        links_from[slug] = links or []
+        snapshots[slug] = tuple(snapshot)
+        for link in links_from[slug]:
             links_to[link["other_mechanism"]].append(link)
-    return PublishedIndex(names=names, links_to=dict(links_to))
+    return PublishedIndex(
+        names=names, links_to=dict(links_to), links_from=links_from, snapshots=snapshots
+    )
+
+
+def profile_versions(index: PublishedIndex) -> dict[str, str]:
+    """Slug → a digest of everything its profile page (and download) shows from snapshots.
+
+    Its own snapshot (id, version, change set), and from the others exactly what
+    `build_profile` takes: whether each mechanism it links to is published and its names,
+    and the links of published mechanisms to it with their names. Publishing one
+    mechanism thus changes the version of its own page and of the pages it is linked with,
+    not of every profile.
+    """
+    versions = {}
+    for slug, snapshot in index.snapshots.items():
+        seen = [
+            (link["other_mechanism"], index.names.get(link["other_mechanism"]))
+            for link in index.links_from[slug]
+        ]
+        seen += [
+            (link["mechanism"], index.names.get(link["mechanism"]), sorted(link.items()))
+            for link in index.links_to.get(slug, ())
+        ]
+        digest = hashlib.blake2b(repr((snapshot, seen)).encode(), digest_size=12)
+        versions[slug] = digest.hexdigest()
+    return versions
+
+
+def profile_version(slug: str) -> str | None:
+    """The version of `slug`'s public profile page and downloads; None if not published.
+
+    One query (`published_version`) and one cache read: the digests of every profile are
+    computed once per publication state and kept in the cache, under that state's version.
+    """
+    from django.core.cache import cache
+
+    key = f"profile-versions:{published_version()}"
+    try:
+        versions = cache.get(key)
+    except Exception:  # a cache that does not answer only costs the computation
+        versions = None
+    if versions is None:
+        versions = profile_versions(published_index())
+        with suppress(Exception):
+            cache.set(key, versions, 600)
+    if slug not in versions:
+        return None
+    return ":".join([versions[slug], *(source() for source in PUBLIC_VERSION_SOURCES)])
 
 
 def build_profile(

@@ -1,9 +1,12 @@
 """Public pages and the staff draft preview. Thin: validate the query, read through
 selectors (published snapshots only), render.
 
-Rendered public pages and downloads are cached (`public_page`), keyed on the published
-snapshots' versions (`selectors.public_version`): publishing or unpublishing anything
-changes every key, so the public never gets a page older than the last publication.
+Rendered public pages and downloads are cached (`cached_page`), keyed on the version of
+what they show: lists and the whole-site download on every published snapshot's
+(`selectors.public_version`), a profile page and its downloads on its own snapshot's and
+those of the profiles it is linked with (`selectors.profile_version`). Publishing or
+unpublishing changes the keys of every page that shows it, so the public never gets a page
+older than the last publication.
 """
 
 import hashlib
@@ -72,39 +75,53 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve an anonymous visitor's GET from the page cache, keyed on what is published.
+def cached_page(version_of: Callable[..., str | None]):
+    """Serve an anonymous visitor's GET from the page cache, keyed on `version_of(**kwargs)`:
+    the version of what the page shows (None: do not cache, e.g. nothing is published there).
 
     Visitors with a session (staff) always get a fresh page. A cache that does not answer
     (Redis down) only makes pages slower, never fail.
     """
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            return view(request, *args, **kwargs)
-        key = _page_key(request, selectors.public_version())
-        try:
-            hit = page_cache.get(key)
-        except Exception:  # the cache is an optimisation: log and render
-            logger.warning("page cache unavailable", exc_info=True)
-            hit = None
-        if hit is not None:
-            content, headers = hit
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
-            return response
-        response = view(request, *args, **kwargs)
-        if _cacheable(request, response):
-            headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if settings.SESSION_COOKIE_NAME in request.COOKIES:
+                return view(request, *args, **kwargs)
+            version = version_of(**kwargs)
+            if version is None:
+                return view(request, *args, **kwargs)
+            key = _page_key(request, version)
             try:
-                page_cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
-            except Exception:
+                hit = page_cache.get(key)
+            except Exception:  # the cache is an optimisation: log and render
                 logger.warning("page cache unavailable", exc_info=True)
-        return response
+                hit = None
+            if hit is not None:
+                content, headers = hit
+                response = HttpResponse(content)
+                for name, value in headers:
+                    response[name] = value
+                return response
+            response = view(request, *args, **kwargs)
+            if _cacheable(request, response):
+                headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
+                try:
+                    page_cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
+                except Exception:
+                    logger.warning("page cache unavailable", exc_info=True)
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# Lists, search and the whole-site download show every published profile: any publication
+# changes them. A profile page (and its downloads) changes with its own snapshot and those
+# it is linked with only.
+public_page = cached_page(lambda **kwargs: selectors.public_version())
+profile_page = cached_page(lambda *, slug: selectors.profile_version(slug))
 
 
 @require_safe
@@ -146,7 +163,7 @@ def mechanism_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@profile_page
 def mechanism_detail(request: HttpRequest, slug: str) -> HttpResponse:
     profile = selectors.get_profile(slug)
     return render(request, "profiles/mechanism_detail.html", {"profile": profile})
@@ -181,7 +198,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@profile_page
 def mechanism_export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     """One published profile in the workbook format (DESIGN.md §4)."""
     contents, targets = selectors.published_contents(slug=slug)
@@ -191,7 +208,7 @@ def mechanism_export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@profile_page
 def mechanism_export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """One published profile as one flat CSV (sheet, record, field, value)."""
     contents, targets = selectors.published_contents(slug=slug)

@@ -289,3 +289,31 @@ def test_other_apps_public_content_is_part_of_the_page_version(
     surveys_version[0] = "2"  # e.g. a survey's answers were published
     client.get("/mechanisms/versioned/")
     assert len(renders) == 2
+
+
+def test_publishing_one_profile_renders_again_only_the_pages_that_show_it(
+    client, make_mechanism, publish_profiles, monkeypatch
+):
+    from profiles import selectors
+
+    one, linked, _other = (make_mechanism(slug=s) for s in ["one", "linked", "other"])
+    MechanismLink.objects.create(mechanism=linked, other_mechanism=one, kind="formal")
+    publish_profiles()
+    renders = []
+    real = selectors.get_profile
+    monkeypatch.setattr(selectors, "get_profile", lambda slug: renders.append(slug) or real(slug))
+    for slug in ["one", "linked", "other"]:
+        client.get(f"/mechanisms/{slug}/")
+    assert renders == ["one", "linked", "other"]
+
+    with as_command():
+        one.name = "One Renamed"
+        save_object(one)
+        publish([one.pk])
+    pages = {
+        slug: text_of(client.get(f"/mechanisms/{slug}/")) for slug in ["one", "linked", "other"]
+    }
+
+    assert renders[3:] == ["one", "linked"]  # "other" came from the cache
+    assert "One Renamed" in pages["one"] and "One Renamed" in pages["linked"]
+    assert "One Renamed" in text_of(client.get("/mechanisms/"))
