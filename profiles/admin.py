@@ -21,6 +21,7 @@ from workbook.model_admin import ImportExportMixin
 from workbook.uploads import attachment
 
 from .admin_editorial import EditorialAdminMixin, GatewayAdminMixin
+from .admin_history import VersionHistoryAdminMixin
 from .exporter import write_workbook
 from .findings.admin import FindingsAdminMixin
 from .forms import (
@@ -246,6 +247,7 @@ class DocumentInline(MechanismInlineMixin, admin.TabularInline):
 @admin.register(Mechanism)
 class MechanismAdmin(
     EditorialAdminMixin,
+    VersionHistoryAdminMixin,
     FindingsAdminMixin,
     WorkbookAdminMixin,
     ImportExportMixin,

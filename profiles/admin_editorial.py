@@ -33,6 +33,7 @@ from .services import (
     touch,
     unpublish,
 )
+from .versions import describe_changes_since
 
 # What only publishers may post (the form has no publication field at all).
 PUBLISHING_KEYS = ("_publish", "is_published", "published")
@@ -43,22 +44,8 @@ def can_publish(user) -> bool:
     return user.has_perm("profiles.publish_mechanism")
 
 
-def describe_changes_since(mechanism: Mechanism, version: int) -> str:
-    """Who changed `mechanism` after `version`, when and how, in one sentence."""
-    records = (
-        Mechanism.history.filter(id=mechanism.pk, version__gt=version)
-        .select_related("change_set")
-        .order_by("history_id")
-    )
-    parts = []
-    for record in records:
-        change_set = record.change_set
-        who = (change_set.username if change_set else "") or "the command line"
-        how = change_set.get_via_display() if change_set else record.history_change_reason
-        source = f" ({change_set.source})" if change_set and change_set.source else ""
-        when = record.history_date.strftime("%Y-%m-%d %H:%M")
-        parts.append(f"version {record.version} by {who} on {when} UTC via {how}{source}")
-    return "; ".join(parts) or "a change that left no history"
+def _meanwhile(mechanism: Mechanism, version: int) -> str:
+    return describe_changes_since(mechanism, version) or "a change that left no history"
 
 
 def _mechanism_id(obj) -> int | None:
@@ -78,7 +65,7 @@ class GatewayAdminMixin:
             with editing(self._actor(request, via or ChangeSet.Via.CHANGE_PAGE)):
                 return view(request, *args, **kwargs)
         except StaleEdit as error:
-            meanwhile = describe_changes_since(Mechanism(pk=error.mechanism_id), error.expected)
+            meanwhile = _meanwhile(Mechanism(pk=error.mechanism_id), error.expected)
             messages.error(
                 request,
                 "Nothing was saved: someone else saved this mechanism while you were "
@@ -159,7 +146,7 @@ class VersionedMechanismForm(forms.ModelForm):
             if based_on != self.instance.version:
                 raise ValidationError(
                     "Not saved: someone else saved this mechanism after you opened it "
-                    f"({describe_changes_since(self.instance, based_on)}). Their edit is "
+                    f"({_meanwhile(self.instance, based_on)}). Their edit is "
                     "kept. Your changes are still in the form below: open the page again in "
                     "a new tab, then redo them there.",
                     code="stale",

@@ -123,14 +123,21 @@ def save_object(obj: models.Model) -> bool:
     _open()
     normalise(obj)
     adding = obj._state.adding or obj.pk is None
-    if not adding and not _changed_fields(obj):
+    changed = [] if adding else _changed_fields(obj)
+    if not adding and not changed:
         return False
     if isinstance(obj, Section):
         prepare_section(obj)
+        changed.append("body_html")
     if isinstance(obj, Mechanism):
         # Its one history record per change set is written when the change set closes.
         obj.skip_history_when_saving = True
-    obj.save()
+    if adding:
+        obj.save()
+    else:
+        # Only what changed: never a stale `version` or another writer's columns.
+        auto_now = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+        obj.save(update_fields=changed + auto_now)
     if isinstance(obj, Mechanism):
         del obj.skip_history_when_saving
     mechanism_id = mechanism_id_of(obj)
