@@ -33,11 +33,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
-    override_settings,
-    setup_test_environment,
-)
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
 WARMUP = 20
@@ -131,7 +127,8 @@ def main() -> None:
     # Serve static files as a deployment does: collected, with a manifest.
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="iscm-bench-static-")
     call_command("collectstatic", interactive=False, verbosity=0)
-    setup_test_environment()
+    # No setup_test_environment(): it instruments template rendering (the test client then
+    # copies the context for every template and include rendered), which no server does.
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     try:
