@@ -14,7 +14,6 @@ from history.models import ChangeSet
 from profiles.exporter import write_workbook
 from profiles.models import Mechanism, Participation, Section, Topic
 from profiles.services import Actor, editing, save_object
-from tests.history.admin_urls import history_admin  # noqa: F401 (a fixture)
 from tests.profiles.test_admin import inline_post_data
 from tests.profiles.test_editorial import staff
 
@@ -30,8 +29,7 @@ def change_set_url(change_set: ChangeSet) -> str:
 
 
 @pytest.fixture
-def editor(client, request) -> User:
-    request.getfixturevalue("history_admin")
+def editor(client) -> User:
     user = staff("editor", "IPD editors")
     client.force_login(user)
     return user

@@ -34,7 +34,6 @@ from profiles.versions import (
     version_record,
     working_contents,
 )
-from tests.history.admin_urls import history_admin  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -287,9 +286,8 @@ def editor(client) -> User:
 
 
 @pytest.fixture
-def published_history(history, request):
+def published_history(history):
     """The five versions, version 4 published, and an unpublished fifth edit by alice."""
-    request.getfixturevalue("history_admin")
     mechanism, seen = history
     with command():
         publish([mechanism.pk])
@@ -460,13 +458,12 @@ def test_history_pages_cost_the_same_queries_however_many_rows_and_versions(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_history_pages_in_a_browser_compare_and_restore_accessibly(
-    page, live_server, admin_user, demo_data, axe_source, request
+    page, live_server, admin_user, demo_data, axe_source
 ):
     from playwright.sync_api import expect
 
     from tests.conftest import run_axe
 
-    request.getfixturevalue("history_admin")
     almaty = Mechanism.objects.get(slug="almaty-process")
     with command("edit.xlsx"):
         almaty.summary = "A summary edited <b>after</b> publication."
