@@ -110,19 +110,12 @@ def _field(question: Question, initial: str, mechanisms: list) -> forms.Field:
             widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
             help_text="A number, e.g. 12 or 3.5.",
         )
-    if question.type == T.YES_NO:
+    if question.type in (T.YES_NO, T.SINGLE):
+        choices = [("yes", "Yes"), ("no", "No")] if question.type == T.YES_NO else None
         return forms.ChoiceField(
             label=label,
             required=False,
-            choices=[("", "No answer"), ("yes", "Yes"), ("no", "No")],
-            widget=forms.RadioSelect,
-            initial=initial,
-        )
-    if question.type == T.SINGLE:
-        return forms.ChoiceField(
-            label=label,
-            required=False,
-            choices=[("", "No answer"), *((c, c) for c in question.choice_list)],
+            choices=[("", "No answer"), *(choices or ((c, c) for c in question.choice_list))],
             widget=forms.RadioSelect,
             initial=initial,
         )

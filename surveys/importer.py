@@ -70,6 +70,16 @@ class SurveysPlanner(SheetPlanner):
             return False
         return True
 
+    def _questionnaire(self, sheet, row, survey: str | None, group: str | None) -> None:
+        if survey and group and (survey, group) not in self.db.questionnaires:
+            self.refuse(
+                sheet,
+                row,
+                "questionnaire",
+                f"survey “{survey}” has no {group_label(group)} questionnaire (add it in the "
+                "admin)",
+            )
+
     def _respondent(self, sheet, row, survey: str | None) -> RespondentSpec | None:
         code = row.values.get("respondent")
         if not survey or not code:
@@ -134,14 +144,7 @@ class SurveysPlanner(SheetPlanner):
         values = row.values
         survey = self._survey(sheet, row)
         group = values.get("questionnaire")
-        if survey and group and (survey, group) not in self.db.questionnaires:
-            self.refuse(
-                sheet,
-                row,
-                "questionnaire",
-                f"survey “{survey}” has no {group_label(group)} questionnaire (add it in the "
-                "admin)",
-            )
+        self._questionnaire(sheet, row, survey, group)
         code = values.get("code") or ""
         if code and not CODE.match(code):
             self.refuse(
@@ -245,14 +248,7 @@ class SurveysPlanner(SheetPlanner):
                 f"a {given[0]} answers the {group_label(IDENTITY_GROUP[given[0]])} "
                 f"questionnaire, not the {group_label(group)} one",
             )
-        if survey and group and (survey, group) not in self.db.questionnaires:
-            self.refuse(
-                sheet,
-                row,
-                "questionnaire",
-                f"survey “{survey}” has no {group_label(group)} questionnaire (add it in the "
-                "admin)",
-            )
+        self._questionnaire(sheet, row, survey, group)
         mechanism, organisation = values.get("mechanism"), values.get("organisation")
         if mechanism and mechanism not in self.db.known_mechanisms:
             self.refuse(sheet, row, "mechanism", f"unknown mechanism “{mechanism}”")
