@@ -12,7 +12,7 @@ or answers (the counting is done by the database).
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 
@@ -312,3 +312,31 @@ def mechanism_mentions(slug: str) -> list[SurveyMentions]:
             entry.organisations += n
         entry.fictional += fictional
     return sorted(found.values(), key=lambda m: (-m.year, m.title))
+
+
+@dataclass
+class Participation:
+    """A country's answer to one published survey (that it answered, not what)."""
+
+    slug: str
+    title: str
+    year: int
+    questionnaire: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:survey_detail", kwargs={"slug": self.slug})
+
+
+def country_participation(code: str) -> list[Participation]:
+    """The published surveys the country `code` (ISO alpha-2) answered, for its country
+    page. One query."""
+    questionnaires = Questionnaire.objects.filter(
+        survey=OuterRef("survey"), group=OuterRef("group")
+    ).values("title")[:1]
+    rows = (
+        Respondent.objects.filter(country=code.upper(), survey__is_published=True)
+        .annotate(questionnaire=Subquery(questionnaires))
+        .values_list("survey__slug", "survey__title", "survey__year", "questionnaire")
+        .order_by("-survey__year", "survey__title")
+    )
+    return [Participation(slug, title, year, title_q or "") for slug, title, year, title_q in rows]
