@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from profiles.models import Mechanism, Organisation, Participation
 from tests.conftest import run_axe
+from tests.profiles.test_admin_import_browser import _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,14 +32,6 @@ OUTSIDE_THE_SCREEN = """([selector, skipScrollRegions]) => {
 
 SELECT2_NAMED = """() => [...document.querySelectorAll(".select2-selection")].every(
     (box) => (box.getAttribute("aria-labelledby") || "").includes("-label"))"""
-
-
-def _log_in(page, live_server) -> None:
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
 
 
 def _change_path(slug: str) -> str:
