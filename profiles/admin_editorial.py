@@ -160,6 +160,13 @@ class EditorialAdminMixin(GatewayAdminMixin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return can_publish(request.user)
 
+    def history_view(self, request, object_id, extra_context=None) -> HttpResponse:
+        # The admin's own "History" (its log entries) knows nothing of imports and
+        # restores: the versions page is the one history.
+        return HttpResponseRedirect(
+            reverse("admin:profiles_mechanism_versions", kwargs={"object_id": object_id})
+        )
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and not can_publish(request.user):
             posted = [key for key in PUBLISHING_KEYS if key in request.POST]

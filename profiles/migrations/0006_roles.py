@@ -1,15 +1,10 @@
-"""The two roles of DESIGN.md §1, as groups: IPD editors and IPD publishers.
+"""The roles as groups: IPD editors and IPD publishers (profiles/roles.py)."""
 
-Editors edit, import and preview; they cannot publish, unpublish or delete mechanisms.
-Publishers may also do those three. Staff accounts are put in one of the groups.
-"""
-
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+# Frozen here: a later change to profiles.roles gets its own migration.
 EDITORS = "IPD editors"
 PUBLISHERS = "IPD publishers"
-
 CHILDREN = ("section", "participation", "mechanismlink", "document")
 EDITOR_PERMISSIONS = [
     ("profiles", f"{action}_{model}")
@@ -21,7 +16,8 @@ EDITOR_PERMISSIONS = [
     ("profiles", "view_publishedprofile"),
     ("history", "view_changeset"),
 ]
-PUBLISHER_PERMISSIONS = EDITOR_PERMISSIONS + [
+PUBLISHER_PERMISSIONS = [
+    *EDITOR_PERMISSIONS,
     ("profiles", "publish_mechanism"),
     ("profiles", "delete_mechanism"),
     ("profiles", "delete_organisation"),
@@ -29,19 +25,9 @@ PUBLISHER_PERMISSIONS = EDITOR_PERMISSIONS + [
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; these groups need them now.
-    for label in ("profiles", "history"):
-        app_config = apps.get_app_config(label)
-        app_config.models_module = True  # a migration's app stub has none; it is not read
-        create_permissions(app_config, apps=apps, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, wanted in ((EDITORS, EDITOR_PERMISSIONS), (PUBLISHERS, PUBLISHER_PERMISSIONS)):
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in wanted:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    from profiles.roles import ensure_roles
+
+    ensure_roles(apps, {EDITORS: EDITOR_PERMISSIONS, PUBLISHERS: PUBLISHER_PERMISSIONS})
 
 
 def remove_groups(apps, schema_editor):
