@@ -65,6 +65,7 @@ class GatewayAdminMixin:
             with editing(self._actor(request, via or ChangeSet.Via.CHANGE_PAGE)):
                 return view(request, *args, **kwargs)
         except StaleEdit as error:
+            audit("refused", request=request, reason="stale edit", mechanism=error.mechanism_id)
             meanwhile = _meanwhile(Mechanism(pk=error.mechanism_id), error.expected)
             messages.error(
                 request,
@@ -184,6 +185,14 @@ class EditorialAdminMixin(GatewayAdminMixin):
             "can_publish_mechanisms": can_publish(request.user),
         }
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, **kwargs):
+        form = context["adminform"].form
+        if form.is_bound and any(
+            error.code == "stale" for error in form.non_field_errors().as_data()
+        ):
+            audit("refused", request=request, reason="stale edit", mechanism=form.instance.pk)
+        return super().render_change_form(request, context, add=add, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

@@ -173,7 +173,7 @@ def test_a_save_is_one_change_set_attributed_to_the_editor_and_the_page(client, 
 
 
 def test_a_stale_change_page_is_refused_and_the_other_edit_is_kept(
-    client, editor, publisher, published
+    client, editor, publisher, published, caplog
 ):
     client.force_login(editor)
     stale = inline_post_data(client.get(change_url(published)))
@@ -182,7 +182,8 @@ def test_a_stale_change_page_is_refused_and_the_other_edit_is_kept(
         save_object(published)
 
     stale["summary"] = "The editor's edit."
-    response = client.post(change_url(published), stale)
+    with caplog.at_level(logging.INFO, logger="iscm.audit"):
+        response = client.post(change_url(published), stale)
 
     assert response.status_code == 200  # the form again, with the editor's input in it
     body = response.content.decode()
@@ -192,3 +193,7 @@ def test_a_stale_change_page_is_refused_and_the_other_edit_is_kept(
     published.refresh_from_db()
     assert published.summary == "The publisher's edit."
     assert published.version == 2
+    assert any(
+        "event=refused user=editor" in r.getMessage() and "stale" in r.getMessage()
+        for r in caplog.records
+    )
