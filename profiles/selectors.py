@@ -63,9 +63,11 @@ def published_version() -> str:
 PUBLIC_VERSION_SOURCES: list[Callable[[], str]] = []
 
 
-def public_version() -> str:
-    """The version of everything public pages show: what is published, and other apps'."""
-    return ":".join([published_version(), *(source() for source in PUBLIC_VERSION_SOURCES)])
+def public_version(published: str | None = None) -> str:
+    """The version of everything public pages show: what is published (`published_version`,
+    read unless given), and other apps' public content."""
+    published = published_version() if published is None else published
+    return ":".join([published, *(source() for source in PUBLIC_VERSION_SOURCES)])
 
 
 # --- Lists: home, /mechanisms/, search ------------------------------------------------
@@ -354,15 +356,16 @@ def profile_versions(index: PublishedIndex) -> dict[str, str]:
     return versions
 
 
-def profile_version(slug: str) -> str | None:
+def profile_version(slug: str, published: str | None = None) -> str | None:
     """The version of `slug`'s public profile page and downloads; None if not published.
 
-    One query (`published_version`) and one cache read: the digests of every profile are
-    computed once per publication state and kept in the cache, under that state's version.
+    A cache read: the digests of every profile are computed once per publication state
+    (`published_version`, read unless given) and kept in the cache under it.
     """
     from django.core.cache import cache
 
-    key = f"profile-versions:{published_version()}"
+    published = published_version() if published is None else published
+    key = f"profile-versions:{published}"
     try:
         versions = cache.get(key)
     except Exception:  # a cache that does not answer only costs the computation

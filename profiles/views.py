@@ -75,9 +75,38 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def cached_page(version_of: Callable[..., str | None]):
-    """Serve an anonymous visitor's GET from the page cache, keyed on `version_of(**kwargs)`:
-    the version of what the page shows (None: do not cache, e.g. nothing is published there).
+def _cache_get(key: str):
+    try:
+        return page_cache.get(key)
+    except Exception:  # the cache is an optimisation: log and render
+        logger.warning("page cache unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        page_cache.set(key, value, PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
+
+
+def _cached_response(hit) -> HttpResponse:
+    content, headers = hit
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def cached_page(version_of: Callable[..., str | None] | None = None):
+    """Serve an anonymous visitor's GET from the page cache, keyed on the version of what
+    the page shows.
+
+    The first key is the version of everything public (`selectors.public_version`: one
+    query). A page that shows less (a profile) also gives `version_of(published, **kwargs)`,
+    the version of what it shows (None: do not cache, e.g. nothing is published there):
+    when a publication elsewhere moved the first key on, the page is found under the
+    second, copied under the new first key, and not rendered again.
 
     Visitors with a session (staff) always get a fresh page. A cache that does not answer
     (Redis down) only makes pages slower, never fail.
@@ -88,28 +117,23 @@ def cached_page(version_of: Callable[..., str | None]):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if settings.SESSION_COOKIE_NAME in request.COOKIES:
                 return view(request, *args, **kwargs)
-            version = version_of(**kwargs)
-            if version is None:
-                return view(request, *args, **kwargs)
-            key = _page_key(request, version)
-            try:
-                hit = page_cache.get(key)
-            except Exception:  # the cache is an optimisation: log and render
-                logger.warning("page cache unavailable", exc_info=True)
-                hit = None
-            if hit is not None:
-                content, headers = hit
-                response = HttpResponse(content)
-                for name, value in headers:
-                    response[name] = value
-                return response
+            published = selectors.published_version()
+            keys = [_page_key(request, selectors.public_version(published))]
+            if (hit := _cache_get(keys[0])) is not None:
+                return _cached_response(hit)
+            if version_of is not None:
+                version = version_of(published, **kwargs)
+                if version is None:
+                    return view(request, *args, **kwargs)
+                keys.append(_page_key(request, f"own:{version}"))
+                if (hit := _cache_get(keys[1])) is not None:
+                    _cache_set(keys[0], hit)
+                    return _cached_response(hit)
             response = view(request, *args, **kwargs)
             if _cacheable(request, response):
                 headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
-                try:
-                    page_cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
-                except Exception:
-                    logger.warning("page cache unavailable", exc_info=True)
+                for key in keys:
+                    _cache_set(key, (response.content, headers))
             return response
 
         return wrapper
@@ -120,8 +144,8 @@ def cached_page(version_of: Callable[..., str | None]):
 # Lists, search and the whole-site download show every published profile: any publication
 # changes them. A profile page (and its downloads) changes with its own snapshot and those
 # it is linked with only.
-public_page = cached_page(lambda **kwargs: selectors.public_version())
-profile_page = cached_page(lambda *, slug: selectors.profile_version(slug))
+public_page = cached_page()
+profile_page = cached_page(lambda published, *, slug: selectors.profile_version(slug, published))
 
 
 @require_safe
