@@ -8,9 +8,15 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
+        from profiles.selectors import PUBLIC_VERSION_SOURCES
         from workbook.registry import SheetSet, register
 
+        from .selectors import data_version
         from .sheets import SHEETS
+
+        # Survey figures appear on profiles: cached public pages are keyed on them too.
+        if data_version not in PUBLIC_VERSION_SOURCES:
+            PUBLIC_VERSION_SOURCES.append(data_version)
 
         register(
             SheetSet(

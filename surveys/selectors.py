@@ -6,12 +6,16 @@ Only surveys a publisher has published are read, and only aggregates leave this 
 answer, no respondent's name. Mechanisms are shown as the public knows them, from their
 published profiles (`PublishedProfile`); an unpublished mechanism is never named. Each
 function runs a fixed number of queries, whatever the number of respondents, questions
-or answers (the counting is done by the database).
+or answers (the counting is done by the database). `data_version` versions all of it for
+the page cache.
 """
 
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
@@ -25,6 +29,50 @@ from .models import Answer, Group, Question, Questionnaire, Respondent, Survey
 NOT_FOUND = "No published survey has this address."
 NO_REGION = "Region not recorded"
 COUNTED_GROUPS = (Group.STATES, Group.ORGANISATIONS)  # "how many States and IGOs named it"
+
+
+# --- the version of what survey pages show (the page cache's key) --------------------------
+
+DATA_VERSION_KEY = "surveys:data-version"
+# A server whose cache is its own (local memory) learns of another server's write within
+# this; with a shared cache (Redis) every write is seen at once (`forget_data_version`).
+DATA_VERSION_SECONDS = 30
+
+
+def _data_version_from_db() -> str:
+    """The newest history record of every survey model, in one query: every write of
+    survey data (a save, a delete, a bulk write through the gateway) adds one."""
+    quote = connection.ops.quote_name
+    tables = [
+        model.history.model._meta.db_table
+        for model in (Survey, Questionnaire, Question, Respondent, Answer)
+    ]
+    # Table names come from the models, quoted: nothing here comes from a request.
+    newest = [f"(SELECT MAX({quote('history_id')}) FROM {quote(t)})" for t in tables]  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(newest))
+        return "surveys-" + "-".join(str(value or 0) for value in cursor.fetchone())
+
+
+def data_version() -> str:
+    """A short string that changes whenever survey data does: part of the key of every cached
+    public page (`profiles.selectors.PUBLIC_VERSION_SOURCES`, registered in
+    `SurveysConfig.ready`). At most one query (none while it is cached)."""
+    try:
+        version = cache.get(DATA_VERSION_KEY)
+    except Exception:  # the cache is an optimisation
+        version = None
+    if version is None:
+        version = _data_version_from_db()
+        with suppress(Exception):
+            cache.set(DATA_VERSION_KEY, version, DATA_VERSION_SECONDS)
+    return version
+
+
+def forget_data_version() -> None:
+    """Called once survey data changed (after the commit): the next read asks the database."""
+    with suppress(Exception):
+        cache.delete(DATA_VERSION_KEY)
 
 
 def published_surveys() -> QuerySet[Survey]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.utils import timezone
 
 from history import recording as history
@@ -20,6 +21,7 @@ from history.models import ChangeSet
 from profiles.models import Mechanism
 
 from . import answers as rules
+from . import selectors
 from .models import Answer, Question, Respondent, Survey
 
 Via = ChangeSet.Via
@@ -34,7 +36,14 @@ def writing(*, via: str, user=None, source: str = "") -> Iterator[history.Record
     workbook import's), the write joins it.
     """
     with history.recording(history.Actor(user=user, via=via, source=source)) as rec:
+        rec.on_close(_data_changed)
         yield rec
+
+
+def _data_changed(rec: history.Recording) -> None:
+    # After the commit: a page rendered meanwhile from the old data must not be cached
+    # under the new version.
+    transaction.on_commit(selectors.forget_data_version)
 
 
 class AnswersRefused(ValueError):

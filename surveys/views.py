@@ -1,4 +1,8 @@
-"""Public survey pages. Thin: read through selectors, render (aggregates only)."""
+"""Public survey pages. Thin: read through selectors, render (aggregates only).
+
+Cached like every public page (`profiles.views.public_page`: anonymous visitors, keyed on
+what is published, survey data included through `surveys.selectors.data_version`).
+"""
 
 import io
 
@@ -8,6 +12,8 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from profiles.views import public_page
+
 from . import downloads, selectors
 from .aggregates import SUPPRESSED
 
@@ -15,11 +21,13 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_safe
+@public_page
 def survey_list(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/survey_list.html", {"surveys": selectors.survey_list()})
 
 
 @require_safe
+@public_page
 def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
     results = selectors.get_results(slug)
     return render(
@@ -50,12 +58,14 @@ def _download(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def results_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     """The survey's aggregate results as a workbook (what the page shows)."""
     return _download(request, slug, "xlsx")
 
 
 @require_safe
+@public_page
 def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The survey's aggregate results as one flat CSV table."""
     return _download(request, slug, "csv")

@@ -60,7 +60,13 @@ def grow(survey, mechanisms, number: int) -> None:
     ],
 )
 def test_survey_pages_queries_constant_in_respondents_questions_answers(
-    client, url, survey, make_mechanism, publish_profiles, django_assert_max_num_queries
+    client,
+    url,
+    survey,
+    make_mechanism,
+    publish_profiles,
+    django_assert_max_num_queries,
+    no_page_cache,
 ):
     mechanisms = [make_mechanism(), make_mechanism()]
     publish_profiles()
@@ -86,3 +92,34 @@ def test_profile_survey_figures_queries_constant(
     for number in range(2, 6):
         grow(survey, [mechanism], number)
     assert count_queries(client, url, django_assert_max_num_queries) == small == before
+
+
+def test_cached_survey_page_is_refreshed_when_survey_data_changes(
+    client, respondents, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from surveys.services import save_answers
+
+    url = "/surveys/assessment/"
+    assert "answered by 0" in client.get(url).content.decode()
+    with django_assert_max_num_queries(2):  # the cache key: what is published, survey data
+        client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):  # as the commit would
+        save_answers(
+            respondent=respondents["KZ"], typed={Question.objects.get(code="S1"): "Capacity"}
+        )
+    html = client.get(url).content.decode()
+    assert '<th scope="row">Capacity</th><td class="num">1</td>' in html
+
+
+def test_profile_survey_figures_follow_the_answers_through_the_page_cache(
+    client, respondents, publish_profiles, django_capture_on_commit_callbacks
+):
+    from surveys.services import save_answers
+
+    publish_profiles(respondents["almaty"].mechanism)
+    url = "/mechanisms/almaty-process/"
+    assert "Survey figures" not in client.get(url).content.decode()
+    named = Question.objects.get(code="S5")
+    with django_capture_on_commit_callbacks(execute=True):
+        save_answers(respondent=respondents["KZ"], typed={named: "almaty-process"})
+    assert "<strong>1</strong> referred to this mechanism" in client.get(url).content.decode()
