@@ -15,11 +15,13 @@ Respondents and Answers sheets (30,000 answers, the long format). Then:
 - the wide format: a sheet of 200 respondents × 38 question columns (the most a row may
   hold, `MAX_COLUMNS`), against openpyxl reading that file;
 - the public results page (`/surveys/<slug>/`) and its .xlsx download, against the trivial
-  page (the site's base template, no query) through the same stack, with their query
-  counts for 20 respondents and for 200.
+  page (the site's base template, no query) through the same stack, as served (the page
+  cache on) and with the page cache off, with their query counts for 20 respondents and
+  for 200.
 
 Baselines are the best of two runs; imports run once; pages are the median of
-BENCH_ROUNDS (default here 50) requests after 20 warm-up requests (`bench.pages.measure`).
+BENCH_ROUNDS (default here 50) requests after 20 warm-up requests, the pages taking turns
+(`bench.pages.measure`).
 """
 
 import io
@@ -46,11 +48,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
     override_settings,
-    setup_test_environment,
 )
 from django.urls import include, path  # noqa: E402
 
-from bench.pages import measure, trivial_page  # noqa: E402
+from bench.pages import ROUNDS, UNCACHED, measure, trivial_page  # noqa: E402
 from bench.workbook import peak_mb, read_baseline  # noqa: E402
 from workbook.engine import import_workbook  # noqa: E402
 from workbook.safety import MAX_COLUMNS  # noqa: E402
@@ -177,7 +178,7 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     if connection.vendor == "sqlite":
         connection.settings_dict.setdefault("TEST", {})["NAME"] = str(tmp / "bench.sqlite3")
-    setup_test_environment()
+    # No setup_test_environment(): it instruments template rendering (see bench/pages.py).
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     client = Client()
     try:
@@ -188,10 +189,8 @@ def main() -> None:
         generate(small, respondents=20, slug="bench-small")
         report = import_workbook(source=io.BytesIO(small.read_bytes()))
         assert report.ok, [str(p) for p in report.problems[:5]]
-        with override_settings(ROOT_URLCONF=__name__):
-            few = {
-                label: measure(client, url)[1] for label, url in page_urls("bench-small").items()
-            }
+        with override_settings(ROOT_URLCONF=__name__, CACHES=UNCACHED):
+            few = {label: v[1] for label, v in measure(client, page_urls("bench-small"), 1).items()}
 
         source = tmp / "survey.xlsx"
         rows = generate(source)
@@ -210,7 +209,9 @@ def main() -> None:
         wide_changed, _report, wide_changed_queries = timed_import(wide)
 
         with override_settings(ROOT_URLCONF=__name__):
-            timed = {label: measure(client, url) for label, url in page_urls(SLUG).items()}
+            served = measure(client, page_urls(SLUG), ROUNDS)
+            with override_settings(CACHES=UNCACHED):
+                timed = measure(client, page_urls(SLUG), ROUNDS)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -241,11 +242,19 @@ def main() -> None:
         f"{wide_changed:.2f} | {wide_changed / wide_read:.2f} | {wide_changed_queries} |"
     )
     print()
-    baseline = timed["trivial page (baseline: base.html, no query)"][0]
-    print(f"| page | median ms | × trivial | queries (20 respondents / {RESPONDENTS}) |")
-    print("| --- | ---: | ---: | ---: |")
+    base = served["trivial page (baseline: base.html, no query)"][0]
+    off_base = timed["trivial page (baseline: base.html, no query)"][0]
+    print(
+        "| page | as served: median ms | × trivial | queries | cache off: median ms | × trivial "
+        f"| queries (20 respondents / {RESPONDENTS}) |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, (median, queries) in timed.items():
-        print(f"| {label} | {median:.2f} | {median / baseline:.1f} | {few[label]} / {queries} |")
+        on, on_queries = served[label]
+        print(
+            f"| {label} | {on:.2f} | {on / base:.1f} | {on_queries} | {median:.2f} | "
+            f"{median / off_base:.1f} | {few[label]} / {queries} |"
+        )
     print()
     print(f"Peak memory of the whole run (max RSS): {peak_mb():.0f} MB.")
 
