@@ -63,11 +63,14 @@ def published_version() -> str:
 PUBLIC_VERSION_SOURCES: list[Callable[[], str]] = []
 
 
-def public_version(published: str | None = None) -> str:
-    """The version of everything public pages show: what is published (`published_version`,
-    read unless given), and other apps' public content."""
-    published = published_version() if published is None else published
-    return ":".join([published, *(source() for source in PUBLIC_VERSION_SOURCES)])
+def other_versions() -> str:
+    """The versions of other apps' public content (`PUBLIC_VERSION_SOURCES`), joined."""
+    return ":".join(source() for source in PUBLIC_VERSION_SOURCES)
+
+
+def public_version() -> str:
+    """The version of everything public pages show: what is published, and other apps'."""
+    return f"{published_version()}:{other_versions()}"
 
 
 # --- Lists: home, /mechanisms/, search ------------------------------------------------
@@ -357,7 +360,9 @@ def profile_versions(index: PublishedIndex) -> dict[str, str]:
 
 
 def profile_version(slug: str, published: str | None = None) -> str | None:
-    """The version of `slug`'s public profile page and downloads; None if not published.
+    """The version of what `slug`'s public profile page and downloads show from published
+    snapshots (see `profile_versions`); None if it is not published. Other apps' parts of
+    the page are versioned by `other_versions`.
 
     A cache read: the digests of every profile are computed once per publication state
     (`published_version`, read unless given) and kept in the cache under it.
@@ -374,9 +379,7 @@ def profile_version(slug: str, published: str | None = None) -> str | None:
         versions = profile_versions(published_index())
         with suppress(Exception):
             cache.set(key, versions, 600)
-    if slug not in versions:
-        return None
-    return ":".join([versions[slug], *(source() for source in PUBLIC_VERSION_SOURCES)])
+    return versions.get(slug)
 
 
 def build_profile(

@@ -102,9 +102,10 @@ def cached_page(version_of: Callable[..., str | None] | None = None):
     """Serve an anonymous visitor's GET from the page cache, keyed on the version of what
     the page shows.
 
-    The first key is the version of everything public (`selectors.public_version`: one
-    query). A page that shows less (a profile) also gives `version_of(published, **kwargs)`,
-    the version of what it shows (None: do not cache, e.g. nothing is published there):
+    The first key is the version of everything public (`selectors.published_version`: one
+    query, and `other_versions`). A page that shows less (a profile) also gives
+    `version_of(published, **kwargs)`, the version of what it shows from the snapshots
+    (None: do not cache, e.g. nothing is published there):
     when a publication elsewhere moved the first key on, the page is found under the
     second, copied under the new first key, and not rendered again.
 
@@ -117,15 +118,15 @@ def cached_page(version_of: Callable[..., str | None] | None = None):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if settings.SESSION_COOKIE_NAME in request.COOKIES:
                 return view(request, *args, **kwargs)
-            published = selectors.published_version()
-            keys = [_page_key(request, selectors.public_version(published))]
+            published, others = selectors.published_version(), selectors.other_versions()
+            keys = [_page_key(request, f"{published}:{others}")]
             if (hit := _cache_get(keys[0])) is not None:
                 return _cached_response(hit)
             if version_of is not None:
                 version = version_of(published, **kwargs)
                 if version is None:
                     return view(request, *args, **kwargs)
-                keys.append(_page_key(request, f"own:{version}"))
+                keys.append(_page_key(request, f"own:{version}:{others}"))
                 if (hit := _cache_get(keys[1])) is not None:
                     _cache_set(keys[0], hit)
                     return _cached_response(hit)
