@@ -37,10 +37,10 @@ class QuestionForm(forms.ModelForm):
         elif choices:
             self.add_error("choices", "Only single and multiple choice questions have choices.")
         cleaned["choices"] = "\n".join(choices)
-        instance = self.instance
+        instance = self.instance  # as stored: the form changes it only after clean()
         if instance.pk and kind and not self.errors:
             rule = rules.Rule(kind, () if kind == T.YES_NO else tuple(choices))
-            if rule != rules.Rule.of(Question.objects.get(pk=instance.pk)):
+            if rule != rules.Rule.of(instance):
                 self._check_answers(rule)
         return cleaned
 
