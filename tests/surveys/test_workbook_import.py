@@ -206,3 +206,20 @@ def test_respondent_columns_left_out_keep_their_values(respondents):
     kz = Respondent.objects.get(code="KZ")
     assert (str(kz.country), kz.region.slug) == ("KZ", "asia-pacific")
     assert report.sheets["Respondents"].rows[0].changed == ["region"]
+
+
+def test_a_staff_export_of_the_whole_workbook_adds_the_survey_sheets(respondents):
+    from profiles.sheets import SHEETS
+    from workbook.writer import write_staff_workbook
+
+    run_import(book(Answers=[ANSWERS_HEADER, ["assessment", "KZ", "S1", "Capacity"]]))
+    buffer = io.BytesIO()
+    write_staff_workbook(buffer, {}, list(SHEETS))
+    exported = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    assert exported.sheetnames[-4:] == ["Questions", "Respondents", "Answers", "About"]
+    assert ["assessment", "KZ", "S1", "Capacity"] in [
+        [cell.value for cell in row] for row in exported["Answers"].iter_rows()
+    ]
+    report = run_import(buffer.getvalue())
+    assert report.ok, report.problems
+    assert report.changes == 0
