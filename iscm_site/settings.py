@@ -146,22 +146,23 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rendered public pages, keyed on the published snapshots' versions (profiles/views.py).
-# CACHE_URL=redis://host:6379/1 shares them between app servers (Django's Redis backend);
-# without it each process keeps its own in memory.
+# CACHE_URL=redis://host:6379/1 shares them between app servers (Django's Redis backend),
+# and each process keeps the pages it served last in memory too ("pages": a key's page
+# never changes, so that copy cannot be stale). Without it, each process's memory only.
 CACHE_URL = ENV.get("CACHE_URL", "")
-CACHES = {
-    "default": (
-        {
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "iscm"}
+CACHES = {"default": LOCAL_CACHE}
+if CACHE_URL:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "iscm",
             # An unreachable cache slows pages down for a second at most, never fails them.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "iscm"}
-    )
-}
+        },
+        "pages": {**LOCAL_CACHE, "LOCATION": "iscm-pages", "OPTIONS": {"MAX_ENTRIES": 500}},
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,7 +17,7 @@ from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache as page_cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -75,19 +75,34 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+def _layers() -> list:
+    """The page caches, nearest first: this process's copies (when the shared cache is
+    another server's, settings' "pages"), then the shared one ("default")."""
+    return [caches[alias] for alias in ("pages", "default") if alias in settings.CACHES]
+
+
 def _cache_get(key: str):
-    try:
-        return page_cache.get(key)
-    except Exception:  # the cache is an optimisation: log and render
-        logger.warning("page cache unavailable", exc_info=True)
-        return None
+    missed = []
+    for layer in _layers():
+        try:
+            hit = layer.get(key)
+        except Exception:  # the cache is an optimisation: log and render
+            logger.warning("page cache unavailable", exc_info=True)
+            hit = None
+        if hit is not None:
+            for nearer in missed:
+                nearer.set(key, hit, PAGE_CACHE_SECONDS)
+            return hit
+        missed.append(layer)
+    return None
 
 
 def _cache_set(key: str, value) -> None:
-    try:
-        page_cache.set(key, value, PAGE_CACHE_SECONDS)
-    except Exception:
-        logger.warning("page cache unavailable", exc_info=True)
+    for layer in _layers():
+        try:
+            layer.set(key, value, PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("page cache unavailable", exc_info=True)
 
 
 def _cached_response(hit) -> HttpResponse:

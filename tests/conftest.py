@@ -128,10 +128,12 @@ def no_page_cache(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_page_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (cached pages must not leak between tests)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (cached pages must not leak between tests)."""
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
 
 

@@ -317,3 +317,36 @@ def test_publishing_one_profile_renders_again_only_the_pages_that_show_it(
     assert renders[3:] == ["one", "linked"]  # "other" came from the cache
     assert "One Renamed" in pages["one"] and "One Renamed" in pages["linked"]
     assert "One Renamed" in text_of(client.get("/mechanisms/"))
+
+
+def test_with_a_shared_cache_each_process_keeps_its_own_copies_too(
+    client, make_mechanism, publish_profiles, monkeypatch, settings
+):
+    from django.core.cache import caches
+
+    from profiles import selectors
+
+    memory = "django.core.cache.backends.locmem.LocMemCache"
+    settings.CACHES = {  # as with CACHE_URL: "default" stands for the shared Redis
+        "default": {"BACKEND": memory, "LOCATION": "shared"},
+        "pages": {"BACKEND": memory, "LOCATION": "this-process"},
+    }
+    make_mechanism(slug="layered", summary="First words.")
+    publish_profiles()
+    renders = []
+    real = selectors.get_profile
+    monkeypatch.setattr(selectors, "get_profile", lambda slug: renders.append(slug) or real(slug))
+
+    client.get("/mechanisms/layered/")
+    caches["pages"].clear()  # e.g. this process restarted: the shared copy serves
+    assert "First words." in text_of(client.get("/mechanisms/layered/"))
+    caches["default"].clear()  # e.g. the shared cache was flushed: this process's copy
+    assert "First words." in text_of(client.get("/mechanisms/layered/"))
+    assert renders == ["layered"]
+
+    mechanism = Mechanism.objects.get(slug="layered")
+    with as_command():
+        mechanism.summary = "Second words."
+        save_object(mechanism)
+        publish([mechanism.pk])
+    assert "Second words." in text_of(client.get("/mechanisms/layered/"))
