@@ -20,6 +20,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from history.models import ChangeSet
+from history.recording import Actor
+
 from . import pending
 from .engine import import_workbook
 from .pending import Kind
@@ -163,6 +166,8 @@ class WorkbookAdminMixin:
             source=io.BytesIO(taken.data),
             limits=WEB_LIMITS,
             has_perms=request.user.has_perms,
+            actor=Actor.from_request(request, via=ChangeSet.Via.WORKBOOK_IMPORT),
+            file_name=taken.file_name,
         )
         if not report.ok:
             return TemplateResponse(

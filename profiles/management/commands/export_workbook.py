@@ -2,15 +2,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from profiles import selectors
 from profiles.exporter import write_workbook
 from profiles.models import Mechanism
 
 
 class Command(BaseCommand):
     help = (
-        "Export every published mechanism (with --include-drafts: every mechanism) to an "
-        "ISCM Profiles workbook (.xlsx), in the format import_workbook reads."
+        "Export the working copy of every published mechanism (with --include-drafts: of "
+        "every mechanism) to an ISCM Profiles workbook (.xlsx), in the format "
+        "import_workbook reads, with each mechanism's version (no lost edits on re-import). "
+        "What the public sees is /data/iscm-profiles.xlsx."
     )
 
     def add_arguments(self, parser) -> None:
@@ -20,7 +21,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: Path, include_drafts: bool, **options) -> None:
-        mechanisms = Mechanism.objects.all() if include_drafts else selectors.published_mechanisms()
+        mechanisms = Mechanism.objects.all()
+        if not include_drafts:
+            mechanisms = mechanisms.filter(is_published=True)
         with file.open("wb") as target:
             write_workbook(target, mechanisms, link_targets=mechanisms)
         self.stdout.write(f"Wrote {mechanisms.count()} mechanisms to {file}.")
