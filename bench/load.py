@@ -325,6 +325,11 @@ def result_of(process: subprocess.Popen) -> dict:
 
 
 def main() -> None:
+    if CACHE_URL:
+        try:
+            import redis  # noqa: F401  (Django's Redis cache backend needs it)
+        except ImportError:
+            sys.exit("CACHE_URL is set but the redis package is missing: pip install redis")
     print(f"Preparing {DATABASE_URL} (dropped and created again) …", file=sys.stderr)
     recreate_database()
     manage("migrate", "--noinput", "-v", "0")
