@@ -14,7 +14,16 @@ from django.core.exceptions import ImproperlyConfigured
 from iscm_site.settings import LOCAL_ENV_FILE, environment, read_env_file
 
 ROOT = Path(__file__).parents[1]
-PROJECT = ["manage.py", "Makefile", "iscm_site", "workbook", "profiles", "surveys", "templates"]
+PROJECT = [
+    "manage.py",
+    "Makefile",
+    "iscm_site",
+    "history",
+    "workbook",
+    "profiles",
+    "surveys",
+    "templates",
+]
 
 
 # --- the loader ----------------------------------------------------------------------------

@@ -24,9 +24,12 @@ PAYLOADS = [
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_hostile_markdown_renders_harmlessly(client, make_mechanism, add_section, payload):
+def test_hostile_markdown_renders_harmlessly(
+    client, make_mechanism, add_section, publish_profiles, payload
+):
     mechanism = make_mechanism(slug="hostile")
     add_section(mechanism, "evolution", f"Intro paragraph.\n\n{payload}\n\nOutro paragraph.")
+    publish_profiles(mechanism)
     html = client.get("/mechanisms/hostile/").content.decode()
     findings = html[html.index('id="findings"') :]
     assert "Intro paragraph." in findings and "Outro paragraph." in findings
@@ -49,13 +52,16 @@ def test_hostile_markdown_renders_harmlessly(client, make_mechanism, add_section
     assert not re.search(r"\son\w+\s*=", shown), "event handler kept"
 
 
-def test_safe_markdown_keeps_links_lists_and_emphasis(client, make_mechanism, add_section):
+def test_safe_markdown_keeps_links_lists_and_emphasis(
+    client, make_mechanism, add_section, publish_profiles
+):
     mechanism = make_mechanism(slug="friendly")
     add_section(
         mechanism,
         "evolution",
         "**Regional level:** see [the report](https://example.org/r).\n\n- one\n- two",
     )
+    publish_profiles(mechanism)
     html = client.get("/mechanisms/friendly/").content.decode()
     assert "<strong>Regional level:</strong>" in html
     assert '<a href="https://example.org/r"' in html
