@@ -76,8 +76,23 @@ def public_version() -> str:
 # --- Lists: home, /mechanisms/, search ------------------------------------------------
 
 
+class Labelled:
+    """The names of a mechanism's kind and status (it has `kind` and `status` keys)."""
+
+    kind: str
+    status: str
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
 @dataclass(frozen=True)
-class MechanismSummary:
+class MechanismSummary(Labelled):
     """One published mechanism as the list pages show it."""
 
     slug: str
@@ -91,14 +106,6 @@ class MechanismSummary:
     status: str
     member_count: int
     regions: tuple[Region, ...]
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
 
 
 def mechanism_list(
@@ -186,7 +193,7 @@ class Organisation:
 
 
 @dataclass(frozen=True)
-class Facts:
+class Facts(Labelled):
     """A profile's own facts (the Mechanisms row), with names instead of keys."""
 
     slug: str
@@ -206,14 +213,6 @@ class Facts:
     thematic_areas: list[str]
     summary: str
     sources: list[str]
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def secretariat_unconfirmed(self) -> bool:
@@ -236,15 +235,8 @@ class Participant:
     unconfirmed: bool
     note: str
 
-    @property
-    def period(self) -> str:
-        if self.since and self.until:
-            return f"{self.since}–{self.until}"
-        if self.since:
-            return f"since {self.since}"
-        if self.until:
-            return f"until {self.until}"
-        return ""
+    # The model's wording ("1990–2005", "since 2015", "until 2010"), from since and until.
+    period = property(Participation.period.fget)
 
 
 @dataclass(frozen=True)
