@@ -56,10 +56,17 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def _page_key(request: HttpRequest, version: str) -> str:
-    query = sorted(request.GET.lists())
-    where = hashlib.blake2b(repr((request.path, query)).encode(), digest_size=16).hexdigest()
-    return f"public-page:{code_version()}:{version}:{where}"
+def _address(request: HttpRequest, params: tuple[str, ...] | None) -> str:
+    """The page's address for its key: the path and the query parameters that shape the
+    page (`params`; None: all of them), so that other parameters make no new key."""
+    query = sorted(
+        (name, values) for name, values in request.GET.lists() if params is None or name in params
+    )
+    return hashlib.blake2b(repr((request.path, query)).encode(), digest_size=16).hexdigest()
+
+
+def _page_key(address: str, version: str) -> str:
+    return f"public-page:{code_version()}:{version}:{address}"
 
 
 def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -75,15 +82,17 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def _layers() -> list:
+def _layers(*, shared: bool = True) -> list:
     """The page caches, nearest first: this process's copies (when the shared cache is
-    another server's, settings' "pages"), then the shared one ("default")."""
-    return [caches[alias] for alias in ("pages", "default") if alias in settings.CACHES]
+    another server's, settings' "pages"), then the shared one ("default"). Without
+    `shared`, the memory of this process only, which is bounded (LocMemCache culls)."""
+    aliases = [alias for alias in ("pages", "default") if alias in settings.CACHES]
+    return [caches[alias] for alias in (aliases if shared else aliases[:1])]
 
 
-def _cache_get(key: str):
+def _cache_get(key: str, layers: list):
     missed = []
-    for layer in _layers():
+    for layer in layers:
         try:
             hit = layer.get(key)
         except Exception:  # the cache is an optimisation: log and render
@@ -97,8 +106,8 @@ def _cache_get(key: str):
     return None
 
 
-def _cache_set(key: str, value) -> None:
-    for layer in _layers():
+def _cache_set(key: str, value, layers: list) -> None:
+    for layer in layers:
         try:
             layer.set(key, value, PAGE_CACHE_SECONDS)
         except Exception:
@@ -113,7 +122,9 @@ def _cached_response(hit) -> HttpResponse:
     return response
 
 
-def cached_page(version_of: Callable[..., str | None] | None = None):
+def cached_page(
+    version_of: Callable[..., str | None] | None = None, *, params: tuple[str, ...] | None = None
+):
     """Serve an anonymous visitor's GET from the page cache, keyed on the version of what
     the page shows.
 
@@ -124,6 +135,8 @@ def cached_page(version_of: Callable[..., str | None] | None = None):
     when a publication elsewhere moved the first key on, the page is found under the
     second, copied under the new first key, and not rendered again.
 
+    `params` names the query parameters that shape the page (None: all). A free-text
+    search (`q`) could make endless keys: its pages stay in each process's bounded memory.
     Visitors with a session (staff) always get a fresh page. A cache that does not answer
     (Redis down) only makes pages slower, never fail.
     """
@@ -134,22 +147,24 @@ def cached_page(version_of: Callable[..., str | None] | None = None):
             if settings.SESSION_COOKIE_NAME in request.COOKIES:
                 return view(request, *args, **kwargs)
             published, others = selectors.published_version(), selectors.other_versions()
-            keys = [_page_key(request, f"{published}:{others}")]
-            if (hit := _cache_get(keys[0])) is not None:
+            address = _address(request, params)
+            layers = _layers(shared=not request.GET.get("q", "").strip())
+            keys = [_page_key(address, f"{published}:{others}")]
+            if (hit := _cache_get(keys[0], layers)) is not None:
                 return _cached_response(hit)
             if version_of is not None:
                 version = version_of(published, **kwargs)
                 if version is None:
                     return view(request, *args, **kwargs)
-                keys.append(_page_key(request, f"own:{version}:{others}"))
-                if (hit := _cache_get(keys[1])) is not None:
-                    _cache_set(keys[0], hit)
+                keys.append(_page_key(address, f"own:{version}:{others}"))
+                if (hit := _cache_get(keys[1], layers)) is not None:
+                    _cache_set(keys[0], hit, layers)
                     return _cached_response(hit)
             response = view(request, *args, **kwargs)
             if _cacheable(request, response):
                 headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
                 for key in keys:
-                    _cache_set(key, (response.content, headers))
+                    _cache_set(key, (response.content, headers), layers)
             return response
 
         return wrapper
@@ -161,11 +176,13 @@ def cached_page(version_of: Callable[..., str | None] | None = None):
 # changes them. A profile page (and its downloads) changes with its own snapshot and those
 # it is linked with only.
 public_page = cached_page()
-profile_page = cached_page(lambda published, *, slug: selectors.profile_version(slug, published))
+profile_page = cached_page(
+    lambda published, *, slug: selectors.profile_version(slug, published), params=()
+)
 
 
 @require_safe
-@public_page
+@cached_page(params=())
 def home(request: HttpRequest) -> HttpResponse:
     mechanisms = selectors.mechanism_list()
     by_kind = [
@@ -185,7 +202,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@cached_page(params=tuple(MechanismFilterForm.base_fields))
 def mechanism_list(request: HttpRequest) -> HttpResponse:
     form = MechanismFilterForm(request.GET)
     filters = form.filters()
@@ -261,7 +278,7 @@ def mechanism_export_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@cached_page(params=())
 def data_export_xlsx(request: HttpRequest) -> HttpResponse:
     """Every published profile in the workbook format; drafts are never included."""
     contents, targets = selectors.published_contents()

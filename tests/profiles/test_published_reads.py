@@ -349,3 +349,37 @@ def test_with_a_shared_cache_each_process_keeps_its_own_copies_too(
     with as_command():
         publish([mechanism.pk])
     assert "Second words." in text_of(client.get("/mechanisms/layered/"))
+
+
+def test_cache_keys_are_bounded_by_what_shapes_the_page(
+    client, make_mechanism, publish_profiles, monkeypatch, settings
+):
+    from django.core.cache import caches
+
+    from profiles import views
+
+    memory = "django.core.cache.backends.locmem.LocMemCache"
+    settings.CACHES = {  # as with CACHE_URL: "default" stands for the shared Redis
+        "default": {"BACKEND": memory, "LOCATION": "shared"},
+        "pages": {"BACKEND": memory, "LOCATION": "this-process"},
+    }
+    make_mechanism(slug="bounded", name="Bounded Dialogue")
+    publish_profiles()
+    renders = []
+    real = views.render
+    monkeypatch.setattr(views, "render", lambda *a, **k: renders.append(a[1]) or real(*a, **k))
+
+    for query in ["", "?utm_source=x", "?utm_source=y&fbclid=z"]:
+        client.get(f"/mechanisms/bounded/{query}")
+        client.get(f"/{query}")
+        client.get(f"/mechanisms/?kind=rcp&{query[1:]}")
+    # Parameters that do not shape a page make no new key (and no new rendering).
+    assert len(renders) == 3
+
+    caches["pages"].clear()
+    assert "Bounded Dialogue" in text_of(client.get("/mechanisms/", {"q": "bounded"}))
+    assert len(renders) == 4
+    # A free-text search is kept in this process's (bounded) memory, not the shared cache.
+    caches["pages"].clear()
+    client.get("/mechanisms/", {"q": "bounded"})
+    assert len(renders) == 5
