@@ -352,7 +352,7 @@ class MechanismAdmin(
             raise PermissionDenied
         mechanisms = Mechanism.objects.all()
         buffer = io.BytesIO()
-        write_workbook(buffer, mechanisms, link_targets=mechanisms)
+        write_workbook(buffer, mechanisms, link_targets=mechanisms, other_apps=True)
         return attachment(buffer.getvalue(), "iscm-profiles-all.xlsx")
 
     @admin.action(description="Export selected as an ISCM workbook (.xlsx)", permissions=["view"])

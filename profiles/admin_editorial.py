@@ -246,6 +246,9 @@ class EditorialAdminMixin(GatewayAdminMixin):
         if snapshot is not None:
             links.append(("Public page", "profiles:mechanism_detail", {"slug": obj.slug}))
         links.append(("History", "admin:profiles_mechanism_versions", {"object_id": obj.pk}))
+        links.append(
+            ("Survey answers about it", "admin:surveys_answer_mechanism", {"slug": obj.slug})
+        )
         anchors = []
         for label, name, kwargs in links:
             try:

@@ -15,7 +15,7 @@ from typing import IO
 from django.db.models import QuerySet
 
 from workbook.columns import cell_value
-from workbook.writer import write_sheets
+from workbook.writer import write_sheets, write_staff_workbook
 
 from . import sheets as spec  # the row functions
 from .models import (
@@ -133,9 +133,18 @@ def write_workbook(
     mechanisms: QuerySet[Mechanism],
     *,
     link_targets: QuerySet[Mechanism] | None = None,
+    other_apps: bool = False,
 ) -> None:
-    """Write the workbook of `mechanisms` (every sheet, then an About sheet) to `target`."""
-    write_sheets(target, workbook_rows(mechanisms, link_targets=link_targets), list(SHEETS))
+    """Write the workbook of `mechanisms` (every sheet, then an About sheet) to `target`.
+
+    `other_apps` adds the sheets of every other registered app (e.g. the survey data):
+    for the staff's whole-workbook exports, never for public downloads.
+    """
+    rows = workbook_rows(mechanisms, link_targets=link_targets)
+    if other_apps:
+        write_staff_workbook(target, rows, list(SHEETS))
+    else:
+        write_sheets(target, rows, list(SHEETS))
 
 
 def write_template(target: IO[bytes]) -> None:

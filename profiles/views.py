@@ -41,14 +41,15 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 @cache
 def code_version() -> str:
-    """A digest of the templates, static files and this app's code, read once per process.
+    """A digest of the templates, static files and the site's code, read once per process.
 
     Part of every page key, so a new release never serves pages rendered by the previous
     one (with its templates, or static file names that no longer exist) from a shared cache.
     """
     digest = hashlib.blake2b(digest_size=8)
     base = Path(settings.BASE_DIR)
-    for folder, pattern in (("templates", "*.html"), ("static", "*"), ("profiles", "*.py")):
+    code = [(app, "*.py") for app in ("iscm_site", "history", "workbook", "profiles", "surveys")]
+    for folder, pattern in (("templates", "*.html"), ("static", "*"), *code):
         for path in sorted((base / folder).rglob(pattern)):
             if path.is_file():
                 digest.update(str(path.relative_to(base)).encode())

@@ -11,7 +11,8 @@ class Command(BaseCommand):
         "Export the working copy of every published mechanism (with --include-drafts: of "
         "every mechanism) to an ISCM Profiles workbook (.xlsx), in the format "
         "import_workbook reads, with each mechanism's version (no lost edits on re-import). "
-        "What the public sees is /data/iscm-profiles.xlsx."
+        "The other apps' sheets (survey data) follow. What the public sees is "
+        "/data/iscm-profiles.xlsx."
     )
 
     def add_arguments(self, parser) -> None:
@@ -25,5 +26,5 @@ class Command(BaseCommand):
         if not include_drafts:
             mechanisms = mechanisms.filter(is_published=True)
         with file.open("wb") as target:
-            write_workbook(target, mechanisms, link_targets=mechanisms)
+            write_workbook(target, mechanisms, link_targets=mechanisms, other_apps=True)
         self.stdout.write(f"Wrote {mechanisms.count()} mechanisms to {file}.")
