@@ -146,42 +146,55 @@ def write_baseline(cells: dict[str, list[list]], target: Path) -> float:
     return time.perf_counter() - start
 
 
+def _export(tmp: Path):
+    everything = Mechanism.objects.all()
+    start = time.perf_counter()
+    with (
+        (tmp / "export.xlsx").open("wb") as target,
+        CaptureQueriesContext(connection) as export_queries,
+    ):
+        write_workbook(target, everything, link_targets=everything)
+    export = time.perf_counter() - start
+    data = workbook_rows(everything, link_targets=everything)
+    cells = {
+        s.name: [s.headers] + [[cell_value(r[h]) for h in s.headers] for r in data[s.name]]
+        for s in spec.SHEETS
+    }
+    return export, export_queries, cells, data
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="iscm-bench-workbook-"))
     source = tmp / "bench.xlsx"
     if connection.vendor == "sqlite":
         connection.settings_dict.setdefault("TEST", {})["NAME"] = str(tmp / "bench.sqlite3")
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        rows = generate(source)
-        size_mb = source.stat().st_size / 1024 / 1024
-        read = min(read_baseline(source) for _ in range(2))
-
-        first, report, first_queries = timed_import(source)
-        created = sum(s.created for s in report.sheets.values())
-        again, report, again_queries = timed_import(source)
-        assert report.changes == 0, report.summary_lines()
-        unchanged = sum(s.unchanged for s in report.sheets.values())
-
-        everything = Mechanism.objects.all()
-        start = time.perf_counter()
-        with (
-            (tmp / "export.xlsx").open("wb") as target,
-            CaptureQueriesContext(connection) as export_queries,
-        ):
-            write_workbook(target, everything, link_targets=everything)
-        export = time.perf_counter() - start
-        data = workbook_rows(everything, link_targets=everything)
-        cells = {
-            s.name: [s.headers] + [[cell_value(r[h]) for h in s.headers] for r in data[s.name]]
-            for s in spec.SHEETS
-        }
-        write = min(write_baseline(cells, tmp / "baseline.xlsx") for _ in range(2))
-        exported_rows = sum(len(v) - 1 for v in cells.values())
-        same = exported_rows == rows + len(data["Organisations"])
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    rows = generate(source)
+    size_mb = source.stat().st_size / 1024 / 1024
+    # The machine's speed drifts: every figure is the best of two runs, each import into a
+    # database created afresh for it.
+    firsts, agains = [], []
+    for attempt in range(2):
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        try:
+            if attempt == 0:
+                read = min(read_baseline(source) for _ in range(2))
+            first, report, first_queries = timed_import(source)
+            firsts.append(first)
+            created = sum(s.created for s in report.sheets.values())
+            again, report, again_queries = timed_import(source)
+            agains.append(again)
+            assert report.changes == 0, report.summary_lines()
+            unchanged = sum(s.unchanged for s in report.sheets.values())
+            if attempt == 1:
+                read = min(read, read_baseline(source))
+                export, export_queries, cells, data = _export(tmp)
+                write = min(write_baseline(cells, tmp / "baseline.xlsx") for _ in range(2))
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+    first, again = min(firsts), min(agains)
+    exported_rows = sum(len(v) - 1 for v in cells.values())
+    same = exported_rows == rows + len(data["Organisations"])
 
     print(
         f"Database: {connection.vendor}. Workbook: {MECHANISMS:,} mechanisms, {rows:,} rows, "
