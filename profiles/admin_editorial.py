@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 
 from iscm_site.audit import audit
 
-from .models import Mechanism, PublishedProfile
+from .models import Mechanism
 from .services import (
     Actor,
     ChangeSet,
@@ -230,7 +230,8 @@ class EditorialAdminMixin(GatewayAdminMixin):
     def publication_details(self, obj: Mechanism) -> SafeString:
         if obj.pk is None:
             return format_html("{}", "A new mechanism is a draft until a publisher publishes it.")
-        snapshot = PublishedProfile.objects.filter(mechanism=obj).first()
+        # Loaded with the mechanism (the admin's queryset selects it); None when unpublished.
+        snapshot = getattr(obj, "published_profile", None)
         if snapshot is None:
             text = format_html("Working copy: version {}. Not public.", obj.version)
         else:

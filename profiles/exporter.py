@@ -34,6 +34,21 @@ from .sheets import SHEETS, SHEETS_BY_NAME
 ROLE_ORDER = {value: index for index, value in enumerate(Participation.Role.values)}
 
 
+def participant_order(participation: Participation, acronym) -> tuple:
+    """Where a participant comes within its mechanism: by role, countries first, then names.
+
+    `acronym` gives an organisation's short name from its id.
+    """
+    return (
+        ROLE_ORDER.get(participation.role, 99),
+        participation.organisation_id is not None,
+        str(participation.country),
+        acronym(participation.organisation_id),
+        participation.since or 0,
+        participation.until or 0,
+    )
+
+
 def workbook_rows(
     mechanisms: QuerySet[Mechanism], *, link_targets: QuerySet[Mechanism] | None = None
 ) -> dict[str, list[dict]]:
@@ -90,17 +105,7 @@ def workbook_rows(
 
     participations = list(Participation.objects.filter(mechanism__in=selected).order_by())
     used_orgs.update(p.organisation_id for p in participations if p.organisation_id)
-    participations.sort(
-        key=lambda p: (
-            position[p.mechanism_id],
-            ROLE_ORDER.get(p.role, 99),
-            p.organisation_id is not None,
-            str(p.country),
-            acronym(p.organisation_id),
-            p.since or 0,
-            p.until or 0,
-        )
-    )
+    participations.sort(key=lambda p: (position[p.mechanism_id], *participant_order(p, acronym)))
     rows["Participants"] = [
         spec.participant_row(p, by_id[p.mechanism_id].slug, acronym(p.organisation_id))
         for p in participations

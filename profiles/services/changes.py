@@ -17,6 +17,7 @@ import, a findings document, the demo loader, a restore, a publication). Inside 
 Section HTML is rendered in `prepare_section` only.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -168,12 +169,20 @@ def _close(rec: Recording) -> None:
     for chunk in _chunks(ids):
         existing.update(Mechanism.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     expected = dict(rec.touched.get("expected", ()))
+    by_version: dict[int, list[int]] = defaultdict(list)
     for pk, version in expected.items():
-        # One conditional UPDATE: atomic against a concurrent writer on both databases.
-        if pk in existing and not Mechanism.objects.filter(pk=pk, version=version).update(
-            version=version + 1, updated_at=rec.date
-        ):
-            raise StaleEdit(pk, version)
+        if pk in existing:
+            by_version[version].append(pk)
+    for version, pks in by_version.items():
+        for chunk in _chunks(pks):
+            # Conditional UPDATEs, one per version and chunk (not per mechanism): atomic
+            # against a concurrent writer on both databases.
+            moved = Mechanism.objects.filter(pk__in=chunk, version=version).update(
+                version=version + 1, updated_at=rec.date
+            )
+            if moved != len(chunk):
+                stale = Mechanism.objects.filter(pk__in=chunk).exclude(version=version + 1)
+                raise StaleEdit(stale.values_list("pk", flat=True).first() or chunk[0], version)
     # A mechanism created in this change set starts at version 1.
     created = rec.touched.get("mechanism_created", set())
     for chunk in _chunks(existing - expected.keys() - created):

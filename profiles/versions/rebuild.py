@@ -14,7 +14,7 @@ from django.utils import timezone
 from history.models import ChangeSet
 
 from .. import sheets as spec
-from ..exporter import ROLE_ORDER
+from ..exporter import participant_order
 from ..models import (
     Document,
     Mechanism,
@@ -118,18 +118,6 @@ def _rows_as_of(model: type[Model], ids: set[int], cutoff: Cutoff) -> dict[int, 
     return found
 
 
-def _participant_order(p, acronym) -> tuple:
-    # As the exporter orders them (profiles.exporter.workbook_rows).
-    return (
-        ROLE_ORDER.get(p.role, 99),
-        p.organisation_id is not None,
-        str(p.country),
-        acronym(p.organisation_id),
-        p.since or 0,
-        p.until or 0,
-    )
-
-
 def rebuild(record) -> Rebuilt:
     """The profile as of the version `record` (a `HistoricalMechanism` record)."""
     cutoff = cutoff_of(record)
@@ -159,7 +147,7 @@ def rebuild(record) -> Rebuilt:
     )
     del facts["published"]
     sections = sorted(rows["Sections"], key=lambda s: topics[s.topic_id].order)
-    participants = sorted(rows["Participants"], key=lambda p: _participant_order(p, acronym))
+    participants = sorted(rows["Participants"], key=lambda p: participant_order(p, acronym))
     links = sorted(rows["Links"], key=lambda k: (targets[k.other_mechanism_id].slug, k.kind))
     documents = sorted(rows["Documents"], key=lambda d: d.title)
     content = {
