@@ -282,7 +282,9 @@ def test_other_apps_public_content_is_part_of_the_page_version(
     real = selectors.get_profile
     monkeypatch.setattr(selectors, "get_profile", lambda slug: renders.append(slug) or real(slug))
     surveys_version = ["1"]
-    monkeypatch.setattr(selectors, "PUBLIC_VERSION_SOURCES", [lambda: surveys_version[0]])
+    monkeypatch.setattr(
+        selectors.versions, "PUBLIC_VERSION_SOURCES", [lambda: surveys_version[0]]
+    )
 
     client.get("/mechanisms/versioned/")
     client.get("/mechanisms/versioned/")
@@ -356,7 +358,7 @@ def test_cache_keys_are_bounded_by_what_shapes_the_page(
 ):
     from django.core.cache import caches
 
-    from profiles import views
+    from profiles.views import pages as views
 
     memory = "django.core.cache.backends.locmem.LocMemCache"
     settings.CACHES = {  # as with CACHE_URL: "default" stands for the shared Redis

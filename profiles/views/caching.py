@@ -1,5 +1,4 @@
-"""Public pages and the staff draft preview. Thin: validate the query, read through
-selectors (published snapshots only), render.
+"""The page cache of public pages and downloads.
 
 Rendered public pages and downloads are cached (`cached_page`), keyed on the version of
 what they show: lists and the whole-site download on every published snapshot's
@@ -10,7 +9,6 @@ older than the last publication.
 """
 
 import hashlib
-import io
 import logging
 from collections.abc import Callable
 from functools import cache, wraps
@@ -18,21 +16,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils.http import content_disposition_header
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.http import HttpRequest, HttpResponse
 
-from . import selectors
-from .exporter import write_snapshot_csv, write_snapshot_workbook
-from .forms import MechanismFilterForm
-from .models import Mechanism
+from .. import selectors
 
 logger = logging.getLogger(__name__)
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cached page whose key is no longer asked for (a publication moved on) expires.
 PAGE_CACHE_SECONDS = 600
 # Headers of a cached response that are the view's (middleware adds the rest each time).
@@ -180,121 +169,3 @@ public_page = cached_page()
 profile_page = cached_page(
     lambda published, *, slug: selectors.profile_version(slug, published), params=()
 )
-
-
-@require_safe
-@cached_page(params=())
-def home(request: HttpRequest) -> HttpResponse:
-    mechanisms = selectors.mechanism_list()
-    by_kind = [
-        (value, label, [m for m in mechanisms if m.kind == value])
-        for value, label in Mechanism.Kind.choices
-    ]
-    return render(
-        request,
-        "profiles/home.html",
-        {
-            "mechanism_count": len(mechanisms),
-            "by_kind": [group for group in by_kind if group[2]],
-            "by_region": selectors.group_by_region(mechanisms),
-            "form": MechanismFilterForm(),
-        },
-    )
-
-
-@require_safe
-@cached_page(params=tuple(MechanismFilterForm.base_fields))
-def mechanism_list(request: HttpRequest) -> HttpResponse:
-    form = MechanismFilterForm(request.GET)
-    filters = form.filters()
-    mechanisms = selectors.mechanism_list(**filters)
-    return render(
-        request,
-        "profiles/mechanism_list.html",
-        {
-            "form": form,
-            "filtered": bool(filters),
-            "mechanisms": mechanisms,
-            "by_region": selectors.group_by_region(mechanisms),
-        },
-    )
-
-
-@require_safe
-@profile_page
-def mechanism_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    profile = selectors.get_profile(slug)
-    return render(request, "profiles/mechanism_detail.html", {"profile": profile})
-
-
-@never_cache
-@require_safe
-def mechanism_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    """The working copy as its public page will look once published. Staff only.
-
-    Anyone else (anonymous visitors included) gets the same 404 as for an unknown address:
-    no login redirect that would confirm a draft exists.
-    """
-    user = request.user
-    if not (user.is_active and user.is_staff and user.has_perm("profiles.view_mechanism")):
-        raise Http404("No published mechanism has this address.")
-    draft = selectors.draft_profile(slug)
-    response = render(
-        request,
-        "profiles/mechanism_detail.html",
-        {"profile": draft.profile, "preview": draft},
-    )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
-@require_safe
-@profile_page
-def mechanism_export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
-    """One published profile in the workbook format (DESIGN.md §4)."""
-    contents, targets = selectors.published_contents(slug=slug)
-    buffer = io.BytesIO()
-    write_snapshot_workbook(buffer, contents, link_targets=targets)
-    return _download(buffer.getvalue(), XLSX_TYPE, f"iscm-profile-{slug}.xlsx")
-
-
-@require_safe
-@profile_page
-def mechanism_export_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    """One published profile as one flat CSV (sheet, record, field, value)."""
-    contents, targets = selectors.published_contents(slug=slug)
-    text = io.StringIO()
-    text.write("\ufeff")  # so that Excel reads the file as UTF-8
-    write_snapshot_csv(text, contents, link_targets=targets)
-    return _download(
-        text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"iscm-profile-{slug}.csv"
-    )
-
-
-@require_safe
-@cached_page(params=())
-def data_export_xlsx(request: HttpRequest) -> HttpResponse:
-    """Every published profile in the workbook format; drafts are never included."""
-    contents, targets = selectors.published_contents()
-    buffer = io.BytesIO()
-    write_snapshot_workbook(buffer, contents, link_targets=targets)
-    return _download(buffer.getvalue(), XLSX_TYPE, "iscm-profiles.xlsx")
-
-
-@never_cache
-@require_safe
-def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})

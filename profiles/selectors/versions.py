@@ -1,0 +1,87 @@
+"""Versions of what the public sees: the keys of the page cache.
+
+`published_version` moves on every publication; `profile_version` only when what one
+profile page shows moves (its own snapshot, or those it is linked with).
+"""
+
+import hashlib
+from collections.abc import Callable
+from contextlib import suppress
+
+from ..models import PublishedProfile
+from .index import PublishedIndex, published_index
+
+
+def published_version() -> str:
+    """A short digest of what the public can see: changes on every publish and unpublish.
+
+    Every snapshot's id, version and change set, in one query of integers: every
+    publication is a change set of its own (even of an unchanged version), and
+    unpublishing removes the row. Cached public pages are keyed on it, so none outlives
+    the publication it shows.
+    """
+    rows = PublishedProfile.objects.order_by("pk").values_list("pk", "version", "change_set_id")
+    return hashlib.blake2b(repr(list(rows)).encode(), digest_size=12).hexdigest()
+
+
+# Other apps' content shown on public pages (e.g. survey figures on a profile) is part of a
+# cached page's version: such an app appends, in its AppConfig.ready(), a function returning
+# a short string that changes whenever that public content does (one cheap query at most).
+PUBLIC_VERSION_SOURCES: list[Callable[[], str]] = []
+
+
+def other_versions() -> str:
+    """The versions of other apps' public content (`PUBLIC_VERSION_SOURCES`), joined."""
+    return ":".join(source() for source in PUBLIC_VERSION_SOURCES)
+
+
+def public_version() -> str:
+    """The version of everything public pages show: what is published, and other apps'."""
+    return f"{published_version()}:{other_versions()}"
+
+
+def profile_versions(index: PublishedIndex) -> dict[str, str]:
+    """Slug → a digest of everything its profile page (and download) shows from snapshots.
+
+    Its own snapshot (id, version, change set), and from the others exactly what
+    `build_profile` takes: whether each mechanism it links to is published and its names,
+    and the links of published mechanisms to it with their names. Publishing one
+    mechanism thus changes the version of its own page and of the pages it is linked with,
+    not of every profile.
+    """
+    versions = {}
+    for slug, snapshot in index.snapshots.items():
+        seen = [
+            (link["other_mechanism"], index.names.get(link["other_mechanism"]))
+            for link in index.links_from[slug]
+        ]
+        seen += [
+            (link["mechanism"], index.names.get(link["mechanism"]), sorted(link.items()))
+            for link in index.links_to.get(slug, ())
+        ]
+        digest = hashlib.blake2b(repr((snapshot, seen)).encode(), digest_size=12)
+        versions[slug] = digest.hexdigest()
+    return versions
+
+
+def profile_version(slug: str, published: str | None = None) -> str | None:
+    """The version of what `slug`'s public profile page and downloads show from published
+    snapshots (see `profile_versions`); None if it is not published. Other apps' parts of
+    the page are versioned by `other_versions`.
+
+    A cache read: the digests of every profile are computed once per publication state
+    (`published_version`, read unless given) and kept in the cache under it.
+    """
+    from django.core.cache import cache
+
+    published = published_version() if published is None else published
+    key = f"profile-versions:{published}"
+    try:
+        versions = cache.get(key)
+    except Exception:  # a cache that does not answer only costs the computation
+        versions = None
+    if versions is None:
+        versions = profile_versions(published_index())
+        with suppress(Exception):
+            cache.set(key, versions, 600)
+    return versions.get(slug)
