@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # search vectors and trigrams (PostgreSQL; inert on SQLite)
     "django_countries",
     "django_filters",
     "import_export",

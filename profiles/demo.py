@@ -206,6 +206,7 @@ def _mechanism(row: dict, extra: dict, orgs: dict[str, Organisation]) -> Mechani
         status=extra.get("status", Mechanism.Status.ACTIVE),
         geographic_scope=row["region"],
         secretariat=row["secretariat_or_support"],
+        membership_note=row.get("membership_note") or "",
         website=extra.get("website", ""),
         sources="\n".join(url.strip() for url in row["source"].split(" ; ") if url.strip()),
         summary=extra.get("summary", ""),

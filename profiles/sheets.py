@@ -106,6 +106,14 @@ MECHANISMS = Sheet(
             width=36,
             wrap=True,
         ),
+        Column(
+            "membership_note",
+            "text",
+            "Who takes part, for a mechanism that keeps no membership list.",
+            required=False,
+            width=36,
+            wrap=True,
+        ),
         Column("website", "url", "Web address.", max_length=_max(M, "website"), width=30),
         Column(
             "thematic_areas",
@@ -373,6 +381,7 @@ def mechanism_row(
         "geographic_scope": norm_text(mechanism.geographic_scope),
         "regional_organisation": organisation_acronym,
         "secretariat": norm_text(mechanism.secretariat),
+        "membership_note": norm_text(mechanism.membership_note),
         "website": norm_text(mechanism.website),
         "thematic_areas": theme_slugs,
         "summary": norm_text(mechanism.summary),

@@ -7,7 +7,7 @@ to give friendlier messages. One module per concept; everything is importable fr
 from .base import YEAR_MAX, YEAR_MIN
 from .children import Document, MechanismLink, Participation, Section
 from .mechanisms import Mechanism
-from .published import PublishedProfile
+from .published import PublishedParticipant, PublishedProfile
 from .vocabularies import Organisation, Region, ThematicArea, Topic
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "MechanismLink",
     "Organisation",
     "Participation",
+    "PublishedParticipant",
     "PublishedProfile",
     "Region",
     "Section",

@@ -74,6 +74,12 @@ class Mechanism(models.Model):
         help_text="Who runs the secretariat or support unit. A trailing “?” marks an "
         "unconfirmed statement and is shown as such.",
     )
+    membership_note = models.TextField(
+        "membership note",
+        blank=True,
+        help_text="Who takes part, for a mechanism that keeps no membership list "
+        "(e.g. “Open to all States Members and Observers of the United Nations”).",
+    )
     website = models.URLField("website", max_length=500, blank=True)
     sources = models.TextField(
         "sources", blank=True, help_text="Addresses the facts were taken from, one per line."

@@ -8,10 +8,12 @@ publisher publishes again. Every public read goes through `profiles.selectors`.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from history.models import ChangeSet
 
+from .children import Participation
 from .mechanisms import Mechanism
 from .vocabularies import Region, ThematicArea
 
@@ -46,6 +48,13 @@ class PublishedProfile(models.Model):
     # Names, aliases, summary, section text and participants' names, lower-cased: what the
     # simple search looks in.
     search_text = models.TextField("search text", blank=True)
+    # Name, short name and aliases, as written: what typo-tolerant (trigram) search compares.
+    search_names = models.TextField("names searched", blank=True)
+    # Summary, section text and document titles as plain text: where search snippets come from.
+    snippet_text = models.TextField("snippet text", blank=True)
+    # PostgreSQL only (NULL on SQLite): the weighted full-text vector, GIN-indexed (migration
+    # 0007), written by `services.publishing` from the texts above and the countries' names.
+    search_vector = SearchVectorField("search vector", null=True, blank=True, editable=False)
     # The normalised profile: {"Mechanisms": [row], "Sections": [...], "Participants": ...}.
     content = models.JSONField("content")
     # Topic key → the section's sanitised HTML, rendered once, at publication.
@@ -76,3 +85,40 @@ class PublishedProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (version {self.version})"
+
+
+class PublishedParticipant(models.Model):
+    """One participant of a published profile (a country or an organisation, in a role):
+    what facets, country pages, overlaps and comparisons count in the database.
+
+    Written with its snapshot from the `Participants` rows of `content`, never edited.
+    """
+
+    profile = models.ForeignKey(
+        PublishedProfile,
+        verbose_name="published profile",
+        on_delete=models.CASCADE,
+        related_name="participants",
+    )
+    # ISO 3166 alpha-2 as the working rows; "" for an organisation.
+    country = models.CharField("country", max_length=2, blank=True)
+    organisation = models.CharField("organisation", max_length=50, blank=True)
+    role = models.CharField("role", max_length=20, choices=Participation.Role)
+    since = models.PositiveSmallIntegerField("since", null=True, blank=True)
+    until = models.PositiveSmallIntegerField("until", null=True, blank=True)
+    unconfirmed = models.BooleanField("unconfirmed", default=False)
+
+    class Meta:
+        verbose_name = "published participant"
+        verbose_name_plural = "published participants"
+        indexes = [models.Index(fields=["country", "role"], name="published_country_role")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(country="") & ~models.Q(organisation=""))
+                | (~models.Q(country="") & models.Q(organisation="")),
+                name="published_participant_country_xor_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country or self.organisation} ({self.role})"

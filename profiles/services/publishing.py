@@ -5,17 +5,30 @@ downloads are the snapshot's rows), the sections' HTML, and the columns public p
 filter and search on. Publication dates are set here and nowhere else.
 """
 
+import operator
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import reduce
 
-from django.db.models import QuerySet
-from django_countries import countries
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.db.models import QuerySet, TextField, Value
 
 from history.recording import Recording
 from iscm_site.audit import audit
 
+from .. import countries
 from ..exporter import workbook_rows
-from ..models import Mechanism, Participation, PublishedProfile, Region, Section, ThematicArea
+from ..models import (
+    Mechanism,
+    Participation,
+    PublishedParticipant,
+    PublishedProfile,
+    Region,
+    Section,
+    ThematicArea,
+)
 from .changes import _open
 
 CHILD_SHEETS = ("Sections", "Participants", "Links", "Documents")
@@ -53,14 +66,79 @@ def profile_contents(mechanisms: QuerySet[Mechanism]) -> dict[str, dict]:
     return contents
 
 
-def _search_text(content: dict) -> str:
+_MARKUP = re.compile(r"[*_#>`]+|\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as readable plain text for snippets: emphasis and link targets removed."""
+    return _MARKUP.sub(lambda m: m.group(1) or "", markdown)
+
+
+def search_texts(content: dict) -> dict[str, str]:
+    """What search looks in, by weight (PostgreSQL's A–D): names, aliases, summary and
+    participants (countries by every name readers use), section text and document titles.
+
+    PostgreSQL ranks with four weights, so section text and document titles share D.
+    """
     facts = content["Mechanisms"][0]
-    words = [facts["name"], facts["short_name"], facts["aliases"], facts["summary"]]
-    words += [s["body"] for s in content["Sections"]]
-    words += [str(countries.name(p["country"])) for p in content["Participants"] if p["country"]]
-    words += [o["name"] for o in content["Organisations"]]
-    words += [d["title"] for d in content["Documents"]]
-    return "\n".join(w for w in words if w).lower()
+    codes = sorted({p["country"] for p in content["Participants"] if p["country"]})
+    participants = [n for code in codes for n in countries.search_names(code)]
+    participants += [o["name"] for o in content["Organisations"]]
+    participants += [o["acronym"] for o in content["Organisations"]]
+    sections = [_plain(s["body"]) for s in content["Sections"]]
+    return {
+        "A": "\n".join(w for w in (facts["name"], facts["short_name"]) if w),
+        "B": facts["aliases"],
+        "C": "\n".join([facts["summary"], facts.get("membership_note", ""), *participants]),
+        "D": "\n".join([*sections, *(d["title"] for d in content["Documents"])]),
+    }
+
+
+def search_columns(content: dict) -> dict[str, str]:
+    """The snapshot's text columns search reads (see `PublishedProfile`)."""
+    facts = content["Mechanisms"][0]
+    texts = search_texts(content)
+    sections = [_plain(s["body"]) for s in content["Sections"]]
+    return {
+        # SQLite's simple search: every word must appear in this (lower-cased) text.
+        "search_text": "\n".join(t for t in texts.values() if t).lower(),
+        "search_names": "\n".join(
+            w for w in (facts["name"], facts["short_name"], *facts["aliases"].split(";")) if w
+        ),
+        "snippet_text": "\n".join(
+            t
+            for t in (facts["summary"], *sections, *(d["title"] for d in content["Documents"]))
+            if t
+        ),
+    }
+
+
+def participant_rows(content: dict) -> list[dict]:
+    """The snapshot's participants, as `PublishedParticipant` fields."""
+    return [
+        {
+            "country": p["country"] or "",
+            "organisation": "" if p["country"] else p["organisation"],
+            "role": p["role"],
+            "since": p["since"],
+            "until": p["until"],
+            "unconfirmed": bool(p["unconfirmed"]),
+        }
+        for p in content["Participants"]
+        if p["country"] or p["organisation"]
+    ]
+
+
+def write_search_vector(model, pk: int, content: dict) -> None:
+    """Store the weighted full-text vector of one snapshot (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    parts = [
+        SearchVector(Value(text, output_field=TextField()), config="english", weight=weight)
+        for weight, text in search_texts(content).items()
+        if text
+    ]
+    model.objects.filter(pk=pk).update(search_vector=reduce(operator.add, parts))
 
 
 def build_snapshots(mechanisms: QuerySet[Mechanism]) -> list[tuple[Mechanism, dict, dict]]:
@@ -115,13 +193,19 @@ def _publish_touched(rec: Recording) -> None:
         snapshot.member_count = sum(
             1 for p in content["Participants"] if p["role"] == Participation.Role.MEMBER
         )
-        snapshot.search_text = _search_text(content)
+        for column, text in search_columns(content).items():
+            setattr(snapshot, column, text)
         snapshot.content = content
         snapshot.sections_html = sections_html
         snapshot.published_at = rec.date
         snapshot.published_by = rec.actor.user
         snapshot.change_set = change_set
         snapshot.save()
+        write_search_vector(PublishedProfile, snapshot.pk, content)
+        snapshot.participants.all().delete()
+        PublishedParticipant.objects.bulk_create(
+            PublishedParticipant(profile=snapshot, **row) for row in participant_rows(content)
+        )
         snapshot.regions.set([regions[s] for s in facts["regions"]])
         snapshot.thematic_areas.set([themes[s] for s in facts["thematic_areas"]])
         Mechanism.objects.filter(pk=mechanism.pk).update(is_published=True, published_at=rec.date)

@@ -33,24 +33,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_page(params=tuple(MechanismFilterForm.base_fields))
-def mechanism_list(request: HttpRequest) -> HttpResponse:
-    form = MechanismFilterForm(request.GET)
-    filters = form.filters()
-    mechanisms = selectors.mechanism_list(**filters)
-    return render(
-        request,
-        "profiles/mechanism_list.html",
-        {
-            "form": form,
-            "filtered": bool(filters),
-            "mechanisms": mechanisms,
-            "by_region": selectors.group_by_region(mechanisms),
-        },
-    )
-
-
-@require_safe
 @profile_page
 def mechanism_detail(request: HttpRequest, slug: str) -> HttpResponse:
     profile = selectors.get_profile(slug)

@@ -62,14 +62,14 @@ def rename_almaty(book):
     ws = book["Mechanisms"]
     for row in ws.iter_rows(min_row=2):
         if row[0].value == "almaty-process":
-            row[15].value = "A better summary."
+            row[16].value = "A better summary."
 
 
 def unpublish_bali(book):
     ws = book["Mechanisms"]
     for row in ws.iter_rows(min_row=2):
         if row[0].value == "bali-process":
-            row[17].value = "no"
+            row[18].value = "no"
 
 
 def test_workbook_import_previews_then_writes_only_when_confirmed(admin_client, demo_data):

@@ -21,7 +21,7 @@ def edited_export(tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
     for row in book["Mechanisms"].iter_rows(min_row=2):
         if row[0].value == "almaty-process":
-            row[15].value = "Summary edited in Excel."
+            row[16].value = "Summary edited in Excel."
     book["Participants"].append(
         ["almaty-process", "Mongolia", None, "observer", 2020, None, "no", None]
     )
