@@ -111,6 +111,7 @@ MECHANISMS = Sheet(
             "text",
             "Who takes part, for a mechanism that keeps no membership list.",
             required=False,
+            max_length=_max(M, "membership_note"),
             width=36,
             wrap=True,
         ),

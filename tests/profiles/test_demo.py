@@ -37,14 +37,19 @@ def test_load_demo_twice_changes_nothing_and_keeps_edits(db):
 def test_uncertain_reference_values_stay_flagged(demo_data):
     midiocc = Mechanism.objects.get(slug="midiocc")  # "interregional forum?"
     assert midiocc.kind == Mechanism.Kind.INTERREGIONAL and midiocc.kind_uncertain
-    idm = Mechanism.objects.get(slug="idm")  # "2001?"
-    assert idm.established == 2001 and idm.established_uncertain
+    mtm = Mechanism.objects.get(slug="mtm-dialogue")  # "2002?"
+    assert mtm.established == 2002 and mtm.established_uncertain
+    # Confirmed by the corrected reference: the flag goes with the "?".
+    idm = Mechanism.objects.get(slug="idm")
+    assert idm.established == 2001 and not idm.established_uncertain
     colombo_observers = Participation.objects.filter(
         mechanism__slug="colombo-process", role="observer"
     )
     assert colombo_observers.count() == 8
     assert all(p.uncertain for p in colombo_observers)  # every one ends in "?"
-    assert Mechanism.objects.get(slug="rabat-process").secretariat_unconfirmed
+    # "IOM support?"; the Rabat Process's "ICMPD?" was confirmed by the corrected reference.
+    assert Mechanism.objects.get(slug="regional-conference-on-migration").secretariat_unconfirmed
+    assert not Mechanism.objects.get(slug="rabat-process").secretariat_unconfirmed
 
 
 def test_organisations_are_told_from_country_codes(demo_data):
@@ -55,8 +60,16 @@ def test_organisations_are_told_from_country_codes(demo_data):
         "International Organization for Migration (IOM)",
     }
     assert not midwa.filter(country="EC").exists()
+    # The Bali Process's members: States, and four "(member organisations)".
     bali = Participation.objects.filter(mechanism__slug="bali-process", role="member")
-    assert {p.organisation.acronym for p in bali} == {"IOM", "UNHCR", "UNODC", "ILO"}
+    assert {p.organisation.acronym for p in bali if p.organisation_id} == {
+        "IOM",
+        "UNHCR",
+        "UNODC",
+        "ILO",
+    }
+    assert {"AU", "ID", "US"} <= {p.country for p in bali if not p.organisation_id}
+    assert bali.get(country="MM").uncertain  # "MMR?"
 
 
 def test_aliases_are_kept_from_short_names(demo_data):
@@ -67,3 +80,17 @@ def test_aliases_are_kept_from_short_names(demo_data):
     assert Mechanism.objects.get(slug="pafom").alias_list == [
         "Intra-Regional Forum on Migration in Africa"
     ]
+
+
+def test_mechanisms_without_a_membership_list_carry_the_reference_note(demo_data):
+    notes = dict(
+        Mechanism.objects.exclude(membership_note="").values_list("slug", "membership_note")
+    )
+    assert notes == {
+        "gfmd": "Open to all States Members and Observers of the United Nations "
+        "(no membership list)",
+        "idm": "IOM policy forum for governments plus IGOs/NGOs and other stakeholders "
+        "(no membership list)",
+        "pafom": "All African Union Member States (no separate membership list)",
+    }
+    assert not Participation.objects.filter(mechanism__slug__in=notes).exists()

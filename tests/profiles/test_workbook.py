@@ -53,6 +53,11 @@ def column(book, sheet: str, name: str) -> int:
     return headers.index(name) + 1
 
 
+def row_by_header(book, sheet: str, **values) -> list:
+    """A new row of `sheet` from values by column name, in the sheet's column order."""
+    return [values.get(cell.value, "") for cell in book[sheet][1]]
+
+
 def row_of(book, sheet: str, **match) -> int:
     ws = book[sheet]
     headers = [cell.value for cell in ws[1]]
@@ -140,26 +145,22 @@ def test_changed_cells_are_reported_with_their_fields_and_applied(demo_data):
 def test_new_rows_are_created_from_every_sheet(demo_data):
     def add(book):
         book["Mechanisms"].append(
-            [
-                "new-forum",
-                "A New Forum",
-                "NF",
-                "Old Forum; Older Forum",
-                "Interregional forum",
-                "no",
-                2020,
-                "yes",
-                "Active",
-                "Africa",
-                "",
-                "",
-                "",
-                "https://example.org/",
-                "",
-                "",
-                "",
-                "no",
-            ]
+            row_by_header(
+                book,
+                "Mechanisms",
+                slug="new-forum",
+                name="A New Forum",
+                short_name="NF",
+                aliases="Old Forum; Older Forum",
+                kind="Interregional forum",
+                kind_unconfirmed="no",
+                established=2020,
+                established_unconfirmed="yes",
+                status="Active",
+                regions="Africa",
+                website="https://example.org/",
+                published="no",
+            )
         )
         book["Sections"].append(["new-forum", "evolution", "It began.\n\n- one\n- two"])
         book["Participants"].append(["new-forum", "kaz", None, "member", 2020, None, "no", None])
@@ -183,6 +184,7 @@ def test_new_rows_are_created_from_every_sheet(demo_data):
     assert forum.kind == "interregional" and forum.established_uncertain
     assert not forum.is_published
     assert forum.alias_list == ["Old Forum", "Older Forum"]
+    assert forum.website == "https://example.org/"
     assert sorted(forum.participations.values_list("country", "role")) == [
         ("", "partner"),
         ("KG", "observer"),
@@ -320,26 +322,20 @@ def test_import_queries_do_not_grow_with_the_number_of_rows(make_mechanism):
         for number in range(offset, offset + count):
             slug = f"m{number}"
             book["Mechanisms"].append(
-                [
-                    slug,
-                    f"M {number}",
-                    "",
-                    "",
-                    "rcp",
-                    "no",
-                    2000,
-                    "no",
-                    "active",
-                    "africa",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "migration-policy",
-                    "",
-                    "",
-                    "no",
-                ]
+                row_by_header(
+                    book,
+                    "Mechanisms",
+                    slug=slug,
+                    name=f"M {number}",
+                    kind="rcp",
+                    kind_unconfirmed="no",
+                    established=2000,
+                    established_unconfirmed="no",
+                    status="active",
+                    regions="africa",
+                    thematic_areas="migration-policy",
+                    published="no",
+                )
             )
             book["Sections"].append([slug, "evolution", f"Body {number}"])
             for code in ["KZ", "KG", "TJ"]:
@@ -408,6 +404,6 @@ def test_import_command_shows_its_progress_apart_from_the_report(demo_data, tmp_
     call_command("export_workbook", str(good), stdout=io.StringIO())
     out, err = io.StringIO(), io.StringIO()
     call_command("import_workbook", str(good), stdout=out, stderr=err)
-    assert "Participants: 526 rows read" in err.getvalue()
+    assert "Participants: 572 rows read" in err.getvalue()
     assert "Checking the profiles sheets against the database" in err.getvalue()
     assert "rows read" not in out.getvalue()

@@ -15,26 +15,29 @@ from workbook.safety import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, MAX_U
 
 pytestmark = pytest.mark.django_db
 
-MECHANISM = [
-    "m",
-    "M",
-    "",
-    "",
-    "rcp",
-    "no",
-    2000,
-    "no",
-    "active",
-    "africa",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "no",
-]
+# A valid Mechanisms row by column name: rows are laid out by the sheet's headers, so a
+# new column (anywhere) shifts nothing.
+MECHANISM = {
+    "slug": "m",
+    "name": "M",
+    "kind": "rcp",
+    "kind_unconfirmed": "no",
+    "established": 2000,
+    "established_unconfirmed": "no",
+    "status": "active",
+    "regions": "africa",
+    "published": "no",
+}
+
+
+def mechanism_row(book: openpyxl.Workbook, **values) -> list:
+    """A Mechanisms row with MECHANISM's values (and `values`), in the sheet's column order."""
+    row = {**MECHANISM, **values}
+    return [row.get(cell.value, "") for cell in book["Mechanisms"][1]]
+
+
+def column(book: openpyxl.Workbook, sheet: str, name: str) -> int:
+    return [cell.value for cell in book[sheet][1]].index(name) + 1
 
 
 def blank_book() -> openpyxl.Workbook:
@@ -51,7 +54,7 @@ def save(book: openpyxl.Workbook) -> bytes:
 
 def valid_book() -> openpyxl.Workbook:
     book = blank_book()
-    book["Mechanisms"].append(MECHANISM)
+    book["Mechanisms"].append(mechanism_row(book))
     book["Sections"].append(["m", "evolution", "Text."])
     book["Participants"].append(["m", "KZ", None, "member", None, None, None, None])
     return book
@@ -144,7 +147,7 @@ def test_headers_are_read_whatever_their_case_and_order(db):
     ws.delete_rows(1)
     ws.append(["Body", "TOPIC", "Mechanism"])
     ws.append(["Text.", "evolution", "m"])
-    book["Mechanisms"].append(MECHANISM)
+    book["Mechanisms"].append(mechanism_row(book))
     report = import_workbook(source=io.BytesIO(save(book)))
     assert report.ok, report.problems
     assert Section.objects.get().body == "Text."
@@ -180,7 +183,7 @@ def test_value_in_a_column_without_header_is_reported(db):
 
 def test_unknown_mechanism_topic_country_organisation_region_are_reported(db):
     book = valid_book()
-    book["Mechanisms"].cell(2, 10).value = "africa; Atlantis"
+    book["Mechanisms"].cell(2, column(book, "Mechanisms", "regions")).value = "africa; Atlantis"
     book["Sections"].append(["nowhere", "evolution", "Text."])
     book["Sections"].append(["m", "conclusions", "Text."])
     book["Participants"].append(["m", "Narnia", None, "member", None, None, None, None])
@@ -204,7 +207,7 @@ def test_unknown_mechanism_topic_country_organisation_region_are_reported(db):
 
 def test_duplicate_keys_within_the_file_are_reported(db):
     book = valid_book()
-    book["Mechanisms"].append([*MECHANISM[:1], "Other name", *MECHANISM[2:]])
+    book["Mechanisms"].append(mechanism_row(book, name="Other name"))
     book["Sections"].append(["m", "evolution", "Again."])
     book["Participants"].append(["m", "kaz", None, "Member", None, None, None, None])
     found = problems(save(book))
@@ -218,7 +221,7 @@ def test_duplicate_keys_within_the_file_are_reported(db):
 
 def test_bad_years_are_reported(db):
     book = valid_book()
-    book["Mechanisms"].cell(2, 7).value = "20x5"
+    book["Mechanisms"].cell(2, column(book, "Mechanisms", "established")).value = "20x5"
     book["Participants"].append(["m", "KG", None, "member", 1850, 2500, None, None])
     book["Participants"].append(["m", "TJ", None, "member", 2019.5, None, None, None])
     book["Participants"].append(["m", "TM", None, "member", 2019, 2010, None, None])
@@ -274,8 +277,8 @@ def test_control_characters_in_text_are_refused_by_name():
 
 def test_invalid_choices_slugs_and_addresses_are_reported(db):
     book = valid_book()
-    book["Mechanisms"].cell(2, 5).value = "club"
-    book["Mechanisms"].cell(2, 14).value = "javascript:alert(1)"
+    book["Mechanisms"].cell(2, column(book, "Mechanisms", "kind")).value = "club"
+    book["Mechanisms"].cell(2, column(book, "Mechanisms", "website")).value = "javascript:alert(1)"
     book["Mechanisms"].append(["bad slug!", "N", "", "", "rcp"])
     found = problems(save(book))
     assert found == [
@@ -296,7 +299,7 @@ def test_formulas_typed_into_cells_are_refused(db):
 
 def test_every_problem_is_reported_at_once_across_sheets(db):
     book = valid_book()
-    book["Mechanisms"].cell(2, 5).value = "club"
+    book["Mechanisms"].cell(2, column(book, "Mechanisms", "kind")).value = "club"
     book["Documents"].append(["m", "Plan", "plan", "soon", "", ""])
     found = problems(save(book))
     assert len(found) == 3
