@@ -118,6 +118,16 @@ def test_unknown_or_alpha2_codes_are_not_found_in_site_style(client, demo_data, 
     assert "<script>" not in body
 
 
+def test_alpha2_code_gets_told_the_alpha3_form(client, demo_data):
+    body = text_of(client.get("/countries/KZ/"))
+    assert "KAZ" in body  # the 404 page carries the view's explanation
+
+
+def test_unknown_address_404_names_no_exception_class(client, demo_data):
+    body = text_of(client.get("/no-such-page/"))
+    assert "Resolver404" not in body and "Http404" not in body
+
+
 def test_country_taking_part_in_nothing_published_is_not_found_but_says_so(client, demo_data):
     response = client.get("/countries/ATA/")
     assert response.status_code == 404
