@@ -1,7 +1,54 @@
-"""Placeholder until the compare pages land (issue 9)."""
+"""Two to four mechanisms side by side (`/compare/?m=<slug>&m=<slug>`).
 
-from django.http import Http404
+Fewer than two, more than four, unknown or repeated addresses give the same page with a
+notice and a picker. A query that named something the page had to leave out (unknown
+slugs, more than four) is answered 400, so that such addresses are neither cached nor
+indexed; the page still compares what it could.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from ..compare_forms import CompareForm
+from ..selectors import compare as selected
+from ..tables import download_links, download_response, requested_format
+from .caching import cached_page
 
 
-def compare(request, **kwargs):
-    raise Http404
+def _compare(request: HttpRequest) -> HttpResponse:
+    form = CompareForm(request.GET)
+    selection = form.selection()
+    comparison = None
+    if len(selection.chosen) >= selected.MIN_COMPARED:
+        comparison = selected.compare(selection.slugs)
+        if fmt := requested_format(request):
+            table = selected.facts_table(comparison, request.build_absolute_uri)
+            return download_response(request, table, fmt)
+    picker = selected.picker(form.find_text(), selection.chosen + selection.extra)
+    return render(
+        request,
+        "profiles/compare.html",
+        {
+            "form": form,
+            "selection": selection,
+            "comparison": comparison,
+            "picker": picker,
+            "chosen": [c.slug for c in selection.chosen + selection.extra],
+            "max_compared": selected.MAX_COMPARED,
+            "downloads": download_links(request) if comparison else [],
+        },
+        status=400 if selection.ignored else 200,
+    )
+
+
+_cached_compare = cached_page(params=("m", "download"))(_compare)
+
+
+@require_safe
+def compare(request: HttpRequest) -> HttpResponse:
+    # A name typed into the picker is free text, which would make endless keys in the
+    # shared page cache; such pages cost two small queries more and are rendered each time.
+    if request.GET.get("find", "").strip():
+        return _compare(request)
+    return _cached_compare(request)
