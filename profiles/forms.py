@@ -8,44 +8,21 @@ from django_countries import countries
 
 from workbook.columns import country_code
 
-from .models import Mechanism, Region, Section, ThematicArea
+from .models import Section
 from .rendering import render_markdown
 
 
 class MechanismFilterForm(forms.Form):
-    """Validates the query string of /mechanisms/; unknown values are simply ignored."""
+    """The home page's search box; it submits to /mechanisms/?q=, whose query string the
+    filter set (`profiles.filters`) validates."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
-    kind = forms.ChoiceField(
-        label="Kind", required=False, choices=[("", "Any kind"), *Mechanism.Kind.choices]
-    )
-    region = forms.ModelChoiceField(
-        label="Region",
+    q = forms.CharField(
+        label="Search",
         required=False,
-        queryset=Region.objects.all(),
-        to_field_name="slug",
-        empty_label="Any region",
+        max_length=200,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    theme = forms.ModelChoiceField(
-        label="Theme",
-        required=False,
-        queryset=ThematicArea.objects.all(),
-        to_field_name="slug",
-        empty_label="Any theme",
-    )
-    status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Mechanism.Status.choices]
-    )
-
-    def filters(self) -> dict:
-        """The valid filters; invalid ones are dropped rather than failing the page."""
-        self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        return {
-            name: cleaned[name]
-            for name in self.fields
-            if name not in self.errors and cleaned.get(name) not in (None, "")
-        }
 
 
 class SectionForm(forms.ModelForm):

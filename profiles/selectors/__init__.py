@@ -26,8 +26,20 @@ from .common import (
     Labelled,
 )
 from .downloads import published_contents
+from .facets import Cause, Facet, FacetValue, did_you_mean, empty_causes, facets
 from .index import PublishedIndex, published_index
-from .lists import MechanismSummary, RegionGroup, group_by_region, mechanism_list
+from .lists import (
+    MechanismSummary,
+    RegionGroup,
+    Result,
+    ResultPage,
+    Vocabulary,
+    group_by_region,
+    mechanism_list,
+    result_page,
+    result_table,
+    vocabulary,
+)
 from .profile import (
     DocumentView,
     DraftPreview,
@@ -59,8 +71,11 @@ __all__ = [
     "PUBLIC_VERSION_SOURCES",
     "ROLE_LABELS",
     "STATUS_LABELS",
+    "Cause",
     "DocumentView",
     "DraftPreview",
+    "Facet",
+    "FacetValue",
     "Facts",
     "Labelled",
     "MechanismSummary",
@@ -70,10 +85,16 @@ __all__ = [
     "PublishedIndex",
     "RegionGroup",
     "RelatedMechanism",
+    "Result",
+    "ResultPage",
     "RoleGroup",
     "SectionView",
+    "Vocabulary",
     "build_profile",
+    "did_you_mean",
     "draft_profile",
+    "empty_causes",
+    "facets",
     "get_profile",
     "group_by_region",
     "mechanism_list",
@@ -84,4 +105,7 @@ __all__ = [
     "published_contents",
     "published_index",
     "published_version",
+    "result_page",
+    "result_table",
+    "vocabulary",
 ]

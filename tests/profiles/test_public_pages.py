@@ -40,14 +40,14 @@ def test_unknown_slug_gives_404_in_site_style(client, db):
 
 def test_list_filters_by_kind_and_region(client, demo_data):
     response = client.get("/mechanisms/", {"kind": "global"})
-    names = [m.name for m in response.context["mechanisms"]]
+    names = [r.mechanism.name for r in response.context["results"].results]
     assert names == [
         "Global Forum on Migration and Development",
         "International Dialogue on Migration",
     ]
 
     response = client.get("/mechanisms/", {"region": "americas"})
-    names = {m.slug for m in response.context["mechanisms"]}
+    names = {r.mechanism.slug for r in response.context["results"].results}
     assert names == {
         "regional-conference-on-migration",
         "south-american-conference-on-migration",
@@ -59,13 +59,15 @@ def test_list_filters_by_kind_and_region(client, demo_data):
 def test_list_ignores_invalid_filter_values(client, demo_data):
     response = client.get("/mechanisms/", {"kind": "<script>", "region": "atlantis"})
     assert response.status_code == 200
-    assert len(response.context["mechanisms"]) == 25
+    assert response.context["results"].total == 25
     assert "<script>" not in response.content.decode()
+    assert "Ignored the unknown region" in text_of(response)
 
 
 def test_list_search_finds_mechanism_by_alias(client, demo_data):
     response = client.get("/mechanisms/", {"q": "puebla"})
-    assert [m.slug for m in response.context["mechanisms"]] == ["regional-conference-on-migration"]
+    slugs = [r.mechanism.slug for r in response.context["results"].results]
+    assert slugs == ["regional-conference-on-migration"]
 
 
 def test_profile_shows_facts_sections_participants_links_documents(client, demo_data):
