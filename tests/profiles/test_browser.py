@@ -48,8 +48,8 @@ def test_mechanism_list_filters_without_javascript(browser, live_server, demo_da
     page = context.new_page()
     try:
         page.goto(live_server.url + "/mechanisms/")
-        page.get_by_label("Kind").select_option("global")
-        page.get_by_role("button", name="Filter").click()
+        page.get_by_label("Global process").check()
+        page.get_by_role("button", name="Apply filters").click()
         assert "kind=global" in page.url
         text = page.locator("main").inner_text()
         assert "Global Forum on Migration and Development" in text
