@@ -19,14 +19,18 @@ class PublishedIndex:
     # slug → its own published Links rows, and (id, version, change set) of its snapshot.
     links_from: dict[str, list[dict]] = field(default_factory=dict)
     snapshots: dict[str, tuple] = field(default_factory=dict)
+    # slug → its number of members (States and organisations).
+    member_counts: dict[str, int] = field(default_factory=dict)
 
 
 def published_index() -> PublishedIndex:
-    """Every published mechanism's name and links (one query: the `Links` rows only)."""
+    """Every published mechanism's name, links and member count (one query: of `content`,
+    the `Links` rows only)."""
     names: dict[str, tuple[str, str]] = {}
     links_to: dict[str, list[dict]] = defaultdict(list)
     links_from: dict[str, list[dict]] = {}
     snapshots: dict[str, tuple] = {}
+    member_counts: dict[str, int] = {}
     rows = PublishedProfile.objects.order_by().values_list(
         "slug",
         "name",
@@ -35,13 +39,19 @@ def published_index() -> PublishedIndex:
         "pk",
         "version",
         "change_set_id",
+        "member_count",
     )
-    for slug, name, short_name, links, *snapshot in rows:
+    for slug, name, short_name, links, *snapshot, member_count in rows:
         names[slug] = (name, short_name)
+        member_counts[slug] = member_count
         links_from[slug] = links or []
         snapshots[slug] = tuple(snapshot)
         for link in links_from[slug]:
             links_to[link["other_mechanism"]].append(link)
     return PublishedIndex(
-        names=names, links_to=dict(links_to), links_from=links_from, snapshots=snapshots
+        names=names,
+        links_to=dict(links_to),
+        links_from=links_from,
+        snapshots=snapshots,
+        member_counts=member_counts,
     )

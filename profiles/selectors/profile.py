@@ -7,11 +7,12 @@ from datetime import datetime
 from django.http import Http404
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django_countries import countries
 
+from .. import countries
 from ..models import Mechanism, Participation, PublishedProfile, Region, ThematicArea, Topic
-from .common import DOCUMENT_KIND_LABELS, LINK_KIND_LABELS, NOT_FOUND, ROLE_LABELS, Labelled
+from .common import DOCUMENT_KIND_LABELS, NOT_FOUND, ROLE_LABELS, Labelled
 from .index import PublishedIndex, published_index
+from .related import RelatedMechanism, SharingMembers, linked_mechanisms, sharing_members
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,17 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A region or thematic area: its name, and its key for the list's filter."""
+
+    slug: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
 class Facts(Labelled):
     """A profile's own facts (the Mechanisms row), with names instead of keys."""
 
@@ -39,14 +51,16 @@ class Facts(Labelled):
     established: int | None
     established_unconfirmed: bool
     status: str
-    regions: list[str]
+    regions: list[Term]
     geographic_scope: str
     regional_organisation: Organisation | None
     secretariat: str
     website: str
-    thematic_areas: list[str]
+    thematic_areas: list[Term]
     summary: str
     sources: list[str]
+    # Who takes part, in words, for a mechanism that keeps no membership list.
+    membership_note: str = ""
 
     @property
     def secretariat_unconfirmed(self) -> bool:
@@ -55,6 +69,8 @@ class Facts(Labelled):
 
 @dataclass(frozen=True)
 class SectionView:
+    """A topic of the Summary of Findings; `html` is empty when the profile has no text."""
+
     order: int
     title: str
     html: SafeString
@@ -68,6 +84,12 @@ class Participant:
     until: int | None
     unconfirmed: bool
     note: str
+    # A country's alpha-3 code, the key of its page ("" for an organisation).
+    iso3: str = ""
+
+    @property
+    def url(self) -> str:
+        return reverse("profiles:country_detail", kwargs={"iso3": self.iso3}) if self.iso3 else ""
 
     # The model's wording ("1990–2005", "since 2015", "until 2010"), from since and until.
     period = property(Participation.period.fget)
@@ -78,20 +100,6 @@ class RoleGroup:
     role: str
     label: str
     participants: list[Participant]
-
-
-@dataclass(frozen=True)
-class RelatedMechanism:
-    slug: str
-    name: str
-    short_name: str
-    kind_label: str
-    note: str
-    described_by_other: bool
-
-    @property
-    def url(self) -> str:
-        return reverse("profiles:mechanism_detail", kwargs={"slug": self.slug})
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,9 @@ class Profile:
     mechanism: Facts
     sections: list[SectionView]
     participant_groups: list[RoleGroup]
+    # Linked mechanisms, one entry each, then those sharing the most member States.
     related: list[RelatedMechanism]
+    sharing_members: list[SharingMembers]
     documents: list[DocumentView]
     version: int
     # None for a draft that has never been published.
@@ -120,6 +130,13 @@ class Profile:
     @property
     def member_count(self) -> int:
         return sum(len(g.participants) for g in self.participant_groups if g.role == "member")
+
+    def compare_choices(self, limit: int = 10) -> list[tuple[str, str]]:
+        """(slug, short name or name) of the related mechanisms, each once, to compare
+        this one with."""
+        related = [*self.related, *self.sharing_members]
+        choices = {m.slug: m.short_name or m.name for m in related}
+        return list(choices.items())[:limit]
 
 
 def build_profile(
@@ -135,7 +152,9 @@ def build_profile(
 
     Names come from the vocabularies (topics, regions, thematic areas: one query each),
     django-countries and the profile's own Organisations rows; a related mechanism is
-    shown only while it is published (`index`, read here when not given).
+    shown only while it is published (`index`, read here when not given). The mechanisms
+    sharing the most member States with it are counted over the published participants
+    (one query), whether `content` is a snapshot's or a draft's.
     """
     if index is None:
         index = published_index()
@@ -147,10 +166,12 @@ def build_profile(
     # Vocabulary order (regions by their order, themes by name), as the working pages had.
     chosen_regions, chosen_themes = set(row["regions"]), set(row["thematic_areas"])
     regions = [
-        name for slug, name in Region.objects.values_list("slug", "name") if slug in chosen_regions
+        Term(slug, name)
+        for slug, name in Region.objects.values_list("slug", "name")
+        if slug in chosen_regions
     ]
     themes = [
-        name
+        Term(slug, name)
         for slug, name in ThematicArea.objects.values_list("slug", "name")
         if slug in chosen_themes
     ]
@@ -172,12 +193,15 @@ def build_profile(
         thematic_areas=themes,
         summary=row["summary"],
         sources=[line.strip() for line in row["sources"].splitlines() if line.strip()],
+        # Snapshots published before the column existed have no such key.
+        membership_note=row.get("membership_note") or "",
     )
     return Profile(
         mechanism=facts,
         sections=_sections(content["Sections"], sections_html),
         participant_groups=_participant_groups(content["Participants"], organisations),
-        related=_related(facts.slug, content["Links"], index),
+        related=linked_mechanisms(facts.slug, content["Links"], index),
+        sharing_members=sharing_members(facts.slug, content["Participants"]),
         documents=_documents(content["Documents"]),
         version=version,
         published_at=published_at,
@@ -186,13 +210,14 @@ def build_profile(
 
 
 def _sections(rows: list[dict], html: dict[str, str]) -> list[SectionView]:
-    topics = {t.key: t for t in Topic.objects.all()}
-    shown = [topics[r["topic"]] for r in rows if r["topic"] in topics and r["topic"] in html]
-    # The only place a snapshot's HTML is trusted: it was sanitised by nh3 when saved.
-    return [
-        SectionView(t.order, t.title, mark_safe(html[t.key]))  # noqa: S308
-        for t in sorted(shown, key=lambda t: t.order)
-    ]
+    """Every topic, in order: a reader sees which ones the profile has no text for."""
+    written = {r["topic"] for r in rows if html.get(r["topic"], "").strip()}
+    sections = []
+    for topic in Topic.objects.order_by("order"):
+        # The only place a snapshot's HTML is trusted: it was sanitised by nh3 when saved.
+        body = mark_safe(html[topic.key]) if topic.key in written else SafeString()  # noqa: S308
+        sections.append(SectionView(topic.order, topic.title, body))
+    return sections
 
 
 def _participant_groups(rows: list[dict], organisations: dict) -> list[RoleGroup]:
@@ -202,7 +227,7 @@ def _participant_groups(rows: list[dict], organisations: dict) -> list[RoleGroup
             org = organisations.get(row["organisation"])
             name = str(org) if org else row["organisation"]
         else:
-            name = str(countries.name(row["country"]) or row["country"])
+            name = countries.name(row["country"])
         by_role[row["role"]].append(
             Participant(
                 name=name,
@@ -211,6 +236,7 @@ def _participant_groups(rows: list[dict], organisations: dict) -> list[RoleGroup
                 until=row["until"],
                 unconfirmed=bool(row["unconfirmed"]),
                 note=row["note"],
+                iso3="" if row["organisation"] else countries.alpha3(row["country"]),
             )
         )
     groups = []
@@ -221,29 +247,6 @@ def _participant_groups(rows: list[dict], organisations: dict) -> list[RoleGroup
             members.sort(key=lambda p: (p.is_organisation, p.name, p.since or 0))
             groups.append(RoleGroup(role, label, members))
     return groups
-
-
-def _related(slug: str, links: list[dict], index: PublishedIndex) -> list[RelatedMechanism]:
-    related = []
-    for link, other, by_other in [
-        *((k, k["other_mechanism"], False) for k in links),
-        *((k, k["mechanism"], True) for k in index.links_to.get(slug, ())),
-    ]:
-        if other == slug or other not in index.names:
-            continue  # a link shows only while its other end is published
-        name, short_name = index.names[other]
-        related.append(
-            RelatedMechanism(
-                slug=other,
-                name=name,
-                short_name=short_name,
-                kind_label=LINK_KIND_LABELS.get(link["kind"], link["kind"]),
-                note=link["note"],
-                described_by_other=by_other,
-            )
-        )
-    related.sort(key=lambda r: (r.kind_label, r.name, r.described_by_other))
-    return related
 
 
 def _documents(rows: list[dict]) -> list[DocumentView]:

@@ -1,7 +1,9 @@
 """Versions of what the public sees: the keys of the page cache.
 
 `published_version` moves on every publication; `profile_version` only when what one
-profile page shows moves (its own snapshot, or those it is linked with).
+profile's downloads show moves (its own snapshot, or those it is linked with). Its page
+also names the mechanisms sharing the most member States with it, which any publication
+can change: the page of a profile with members moves with `published_version`.
 """
 
 import hashlib
@@ -64,10 +66,16 @@ def profile_versions(index: PublishedIndex) -> dict[str, str]:
     return versions
 
 
-def profile_version(slug: str, published: str | None = None) -> str | None:
-    """The version of what `slug`'s public profile page and downloads show from published
-    snapshots (see `profile_versions`); None if it is not published. Other apps' parts of
-    the page are versioned by `other_versions`.
+def profile_version(
+    slug: str, published: str | None = None, *, sharing: bool = False
+) -> str | None:
+    """The version of what `slug`'s public profile downloads show from published snapshots
+    (see `profile_versions`); None if it is not published. Other apps' parts of the page
+    are versioned by `other_versions`.
+
+    With `sharing`, the version of its page, which also names the published mechanisms
+    sharing the most member States with it: for a profile with members, any publication
+    may change those (another mechanism's members), so it is `published` itself.
 
     A cache read: the digests of every profile are computed once per publication state
     (`published_version`, read unless given) and kept in the cache under it.
@@ -75,13 +83,19 @@ def profile_version(slug: str, published: str | None = None) -> str | None:
     from django.core.cache import cache
 
     published = published_version() if published is None else published
-    key = f"profile-versions:{published}"
+    key = f"profile-versions:2:{published}"  # 2: with the profiles that have members
     try:
-        versions = cache.get(key)
+        cached = cache.get(key)
     except Exception:  # a cache that does not answer only costs the computation
-        versions = None
-    if versions is None:
-        versions = profile_versions(published_index())
+        cached = None
+    if cached is None:
+        index = published_index()
+        with_members = frozenset(s for s, count in index.member_counts.items() if count)
+        cached = (profile_versions(index), with_members)
         with suppress(Exception):
-            cache.set(key, versions, 600)
-    return versions.get(slug)
+            cache.set(key, cached, 600)
+    versions, with_members = cached
+    version = versions.get(slug)
+    if version is not None and sharing and slug in with_members:
+        return f"{version}:{published}"
+    return version

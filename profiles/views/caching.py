@@ -2,8 +2,9 @@
 
 Rendered public pages and downloads are cached (`cached_page`), keyed on the version of
 what they show: lists and the whole-site download on every published snapshot's
-(`selectors.public_version`), a profile page and its downloads on its own snapshot's and
-those of the profiles it is linked with (`selectors.profile_version`). Publishing or
+(`selectors.public_version`), a profile's downloads (and the page of a profile without
+members) on its own snapshot's and those of the profiles it is linked with
+(`selectors.profile_version`). Publishing or
 unpublishing changes the keys of every page that shows it, so the public never gets a page
 older than the last publication.
 """
@@ -163,9 +164,15 @@ def cached_page(
 
 
 # Lists, search and the whole-site download show every published profile: any publication
-# changes them. A profile page (and its downloads) changes with its own snapshot and those
-# it is linked with only.
+# changes them. A profile's downloads change with its own snapshot and those it is linked
+# with only.
 public_page = cached_page()
 profile_page = cached_page(
     lambda published, *, slug: selectors.profile_version(slug, published), params=()
+)
+# A profile page too, unless it has members: it then names the mechanisms sharing the most
+# member States with it, which a publication of any other mechanism can change.
+profile_detail_page = cached_page(
+    lambda published, *, slug: selectors.profile_version(slug, published, sharing=True),
+    params=(),
 )

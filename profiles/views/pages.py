@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from .. import selectors
 from ..forms import MechanismFilterForm
 from ..models import Mechanism
-from .caching import cached_page, profile_page
+from .caching import cached_page, profile_detail_page
 
 
 @require_safe
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@profile_page
+@profile_detail_page
 def mechanism_detail(request: HttpRequest, slug: str) -> HttpResponse:
     profile = selectors.get_profile(slug)
     return render(request, "profiles/mechanism_detail.html", {"profile": profile})

@@ -67,7 +67,8 @@ def public_texts(client, slug: str) -> dict[str, str]:
 
 
 def search(client, q: str) -> list[str]:
-    return [m.slug for m in client.get("/mechanisms/", {"q": q}).context["mechanisms"]]
+    results = client.get("/mechanisms/", {"q": q}).context["results"].results
+    return [r.mechanism.slug for r in results]
 
 
 def test_unpublished_edits_stay_out_of_every_public_read_until_published(client, demo_data):
@@ -89,7 +90,8 @@ def test_unpublished_edits_stay_out_of_every_public_read_until_published(client,
     assert "Quetzalcoatl" not in before["page"] + before["csv"] + before["data"]
     assert "New Zealand" not in before["page"] and "NZ" not in before["csv"].split("\n")
     assert search(client, "zanzibarian") == [] and search(client, "quetzalcoatl") == []
-    assert search(client, "almaty refugee") == [ALMATY]
+    # First: PostgreSQL's typo-tolerant name matching may add others ("Refugee Affairs").
+    assert search(client, "almaty refugee")[0] == ALMATY
 
     with as_command():
         publish([almaty.pk])
