@@ -1,4 +1,5 @@
-"""A real Chromium, driven by Playwright: home page → a profile, checked with axe-core."""
+"""A real Chromium, driven by Playwright: home page → a profile, checked with axe-core;
+every public page at phone and desktop widths."""
 
 import pytest
 
@@ -58,14 +59,33 @@ def test_mechanism_list_filters_without_javascript(browser, live_server, demo_da
         context.close()
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/mechanisms/", "/mechanisms/?kind=global", "/mechanisms/budapest-process/", "/no-such-page/"],
-)
+PAGES = [
+    "/mechanisms/",
+    "/mechanisms/?kind=global",
+    "/mechanisms/budapest-process/",
+    "/no-such-page/",
+    # Discovery: search, facets, table view, zero results, countries, compare, overlap.
+    "/mechanisms/?q=refugee+protection",
+    "/mechanisms/?q=Almati",
+    "/mechanisms/?kind=global&region=africa&view=table",
+    "/mechanisms/?q=zzzz&kind=rcp",
+    "/mechanisms/gfmd/",
+    "/countries/",
+    "/countries/KAZ/",
+    "/countries/KZ/",
+    "/compare/",
+    "/compare/?m=budapest-process&m=prague-process&m=almaty-process",
+    "/overlap/",
+    "/overlap/budapest-process/prague-process/",
+]
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+@pytest.mark.parametrize("path", PAGES)
 def test_other_pages_have_no_serious_a11y_issues_and_fit_a_phone(
-    browser, live_server, demo_data, axe_source, path
+    browser, live_server, demo_data, axe_source, path, width
 ):
-    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640})
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 640})
     page = context.new_page()
     try:
         page.goto(live_server.url + path)
@@ -79,7 +99,7 @@ def test_other_pages_have_no_serious_a11y_issues_and_fit_a_phone(
             ".filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
             ".slice(0, 5).map(e => e.outerHTML.slice(0, 120))"
         )
-        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px: {wide}"
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px: {wide}"
     finally:
         context.close()
 
