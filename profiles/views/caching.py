@@ -23,6 +23,9 @@ from .. import selectors
 
 logger = logging.getLogger(__name__)
 
+# Query parameters holding typed text (a search, a name to find): endless possible keys,
+# so their pages are kept only in each process's bounded memory, never the shared cache.
+FREE_TEXT = ("q", "find")
 # A cached page whose key is no longer asked for (a publication moved on) expires.
 PAGE_CACHE_SECONDS = 600
 # Headers of a cached response that are the view's (middleware adds the rest each time).
@@ -139,7 +142,8 @@ def cached_page(
                 return view(request, *args, **kwargs)
             published, others = selectors.published_version(), selectors.other_versions()
             address = _address(request, params)
-            layers = _layers(shared=not request.GET.get("q", "").strip())
+            free_text = any(request.GET.get(name, "").strip() for name in FREE_TEXT)
+            layers = _layers(shared=not free_text)
             keys = [_page_key(address, f"{published}:{others}")]
             if (hit := _cache_get(keys[0], layers)) is not None:
                 return _cached_response(hit)

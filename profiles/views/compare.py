@@ -42,13 +42,7 @@ def _compare(request: HttpRequest) -> HttpResponse:
     )
 
 
-_cached_compare = cached_page(params=("m", "download"))(_compare)
-
-
 @require_safe
+@cached_page(params=("m", "find", "download"))
 def compare(request: HttpRequest) -> HttpResponse:
-    # A name typed into the picker is free text, which would make endless keys in the
-    # shared page cache; such pages cost two small queries more and are rendered each time.
-    if request.GET.get("find", "").strip():
-        return _compare(request)
-    return _cached_compare(request)
+    return _compare(request)
