@@ -32,18 +32,22 @@ def fill_published(apps, schema_editor):
     from profiles.services.publishing import (
         participant_rows,
         search_columns,
+        vocabulary_names,
         write_search_vector,
     )
 
     PublishedProfile = apps.get_model("profiles", "PublishedProfile")
     PublishedParticipant = apps.get_model("profiles", "PublishedParticipant")
+    vocabulary = vocabulary_names(
+        apps.get_model("profiles", "Region"), apps.get_model("profiles", "ThematicArea")
+    )
     for snapshot in PublishedProfile.objects.all():
         content = snapshot.content
         content["Mechanisms"][0].setdefault("membership_note", "")
-        for column, text in search_columns(content).items():
+        for column, text in search_columns(content, vocabulary).items():
             setattr(snapshot, column, text)
         snapshot.save(update_fields=["search_text", "search_names", "snippet_text"])
-        write_search_vector(PublishedProfile, snapshot.pk, content)
+        write_search_vector(PublishedProfile, snapshot.pk, content, vocabulary)
         PublishedParticipant.objects.bulk_create(
             PublishedParticipant(profile=snapshot, **row) for row in participant_rows(content)
         )

@@ -74,13 +74,27 @@ def _plain(markdown: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1) or "", markdown)
 
 
-def search_texts(content: dict) -> dict[str, str]:
-    """What search looks in, by weight (PostgreSQL's A–D): names, aliases, summary and
-    participants (countries by every name readers use), section text and document titles.
+def vocabulary_names(region_model=Region, theme_model=ThematicArea) -> dict[str, dict]:
+    """Slug → name of regions and thematic areas (the migration passes its own models)."""
+    return {
+        "regions": dict(region_model.objects.values_list("slug", "name")),
+        "thematic_areas": dict(theme_model.objects.values_list("slug", "name")),
+    }
+
+
+def search_texts(content: dict, vocabulary: dict[str, dict]) -> dict[str, str]:
+    """What search looks in, by weight (PostgreSQL's A–D): names, aliases, summary,
+    regions, thematic areas and participants (countries by every name readers use),
+    section text and document titles.
 
     PostgreSQL ranks with four weights, so section text and document titles share D.
     """
     facts = content["Mechanisms"][0]
+    labels = [
+        vocabulary[key].get(slug, slug)
+        for key in ("regions", "thematic_areas")
+        for slug in facts[key]
+    ]
     codes = sorted({p["country"] for p in content["Participants"] if p["country"]})
     participants = [n for code in codes for n in countries.search_names(code)]
     participants += [o["name"] for o in content["Organisations"]]
@@ -89,15 +103,17 @@ def search_texts(content: dict) -> dict[str, str]:
     return {
         "A": "\n".join(w for w in (facts["name"], facts["short_name"]) if w),
         "B": facts["aliases"],
-        "C": "\n".join([facts["summary"], facts.get("membership_note", ""), *participants]),
+        "C": "\n".join(
+            [facts["summary"], facts.get("membership_note", ""), *labels, *participants]
+        ),
         "D": "\n".join([*sections, *(d["title"] for d in content["Documents"])]),
     }
 
 
-def search_columns(content: dict) -> dict[str, str]:
+def search_columns(content: dict, vocabulary: dict[str, dict]) -> dict[str, str]:
     """The snapshot's text columns search reads (see `PublishedProfile`)."""
     facts = content["Mechanisms"][0]
-    texts = search_texts(content)
+    texts = search_texts(content, vocabulary)
     sections = [_plain(s["body"]) for s in content["Sections"]]
     return {
         # SQLite's simple search: every word must appear in this (lower-cased) text.
@@ -129,13 +145,13 @@ def participant_rows(content: dict) -> list[dict]:
     ]
 
 
-def write_search_vector(model, pk: int, content: dict) -> None:
+def write_search_vector(model, pk: int, content: dict, vocabulary: dict[str, dict]) -> None:
     """Store the weighted full-text vector of one snapshot (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         return
     parts = [
         SearchVector(Value(text, output_field=TextField()), config="english", weight=weight)
-        for weight, text in search_texts(content).items()
+        for weight, text in search_texts(content, vocabulary).items()
         if text
     ]
     model.objects.filter(pk=pk).update(search_vector=reduce(operator.add, parts))
@@ -177,6 +193,7 @@ def _publish_touched(rec: Recording) -> None:
     existing = {p.mechanism_id: p for p in PublishedProfile.objects.filter(mechanism__in=ids)}
     regions = {r.slug: r for r in Region.objects.all()}
     themes = {t.slug: t for t in ThematicArea.objects.all()}
+    vocabulary = vocabulary_names()
     change_set = rec.ensure()
     for mechanism, content, sections_html in build_snapshots(Mechanism.objects.filter(pk__in=ids)):
         facts = content["Mechanisms"][0]
@@ -193,7 +210,7 @@ def _publish_touched(rec: Recording) -> None:
         snapshot.member_count = sum(
             1 for p in content["Participants"] if p["role"] == Participation.Role.MEMBER
         )
-        for column, text in search_columns(content).items():
+        for column, text in search_columns(content, vocabulary).items():
             setattr(snapshot, column, text)
         snapshot.content = content
         snapshot.sections_html = sections_html
@@ -201,7 +218,7 @@ def _publish_touched(rec: Recording) -> None:
         snapshot.published_by = rec.actor.user
         snapshot.change_set = change_set
         snapshot.save()
-        write_search_vector(PublishedProfile, snapshot.pk, content)
+        write_search_vector(PublishedProfile, snapshot.pk, content, vocabulary)
         snapshot.participants.all().delete()
         PublishedParticipant.objects.bulk_create(
             PublishedParticipant(profile=snapshot, **row) for row in participant_rows(content)

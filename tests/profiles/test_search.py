@@ -68,6 +68,12 @@ def test_turkey_by_any_of_its_names_finds_the_almaty_process(client, demo_data, 
     assert "Members: Türkiye" in unescape(response.content.decode())
 
 
+def test_a_theme_or_region_name_finds_the_mechanisms_filed_under_it(client, demo_data):
+    # The Bali Process says "smuggling" in its name; the Khartoum Process only in its theme.
+    assert {"bali-process", "khartoum-process"} <= set(found(search(client, "smuggling")))
+    assert "igc" in found(search(client, "Americas"))  # a region it covers
+
+
 def test_every_word_must_match(client, demo_data):
     slugs = found(search(client, "refugee Kazakhstan"))
     assert "almaty-process" in slugs
