@@ -146,6 +146,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+PG_OPTIONS = ENV.get("PG_OPTIONS", "-c random_page_cost=1.1")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_OPTIONS:
+    # Published profiles keep their search vectors out of line (TOAST), so the table looks
+    # small and PostgreSQL's default costs (for spinning disks) prefer a sequential scan
+    # that unpacks every vector: 600 ms against 60 ms through the GIN index at 5,000
+    # profiles (docs/performance.md). SSD-era cost; PG_OPTIONS="" keeps the server's own.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = PG_OPTIONS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rendered public pages, keyed on the published snapshots' versions (profiles/views.py).

@@ -10,18 +10,33 @@ import hashlib
 from collections.abc import Callable
 from contextlib import suppress
 
+from django.db import connection
+
 from ..models import PublishedProfile
 from .index import PublishedIndex, published_index
+
+# A digest of every snapshot's (id, version, change set) computed by PostgreSQL: one row
+# comes back instead of every snapshot's (7–10 ms of Python at 5,000 profiles, on every
+# request, cached or not). XOR of 64-bit hashes does not depend on row order.
+_PG_DIGEST = (
+    "SELECT count(*), coalesce(bit_xor(hashtextextended("
+    "id::text || ':' || version || ':' || coalesce(change_set_id, 0), 0)), 0) FROM {table}"
+)
 
 
 def published_version() -> str:
     """A short digest of what the public can see: changes on every publish and unpublish.
 
-    Every snapshot's id, version and change set, in one query of integers: every
-    publication is a change set of its own (even of an unchanged version), and
-    unpublishing removes the row. Cached public pages are keyed on it, so none outlives
-    the publication it shows.
+    Every snapshot's id, version and change set: every publication is a change set of its
+    own (even of an unchanged version), and unpublishing removes the row. One query.
+    Cached public pages are keyed on it, so none outlives the publication it shows.
     """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(PublishedProfile._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_DIGEST.format(table=table))
+            count, digest = cursor.fetchone()
+        return f"{count}-{digest & 0xFFFF_FFFF_FFFF_FFFF:016x}"
     rows = PublishedProfile.objects.order_by("pk").values_list("pk", "version", "change_set_id")
     return hashlib.blake2b(repr(list(rows)).encode(), digest_size=12).hexdigest()
 

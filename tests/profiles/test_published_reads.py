@@ -391,3 +391,24 @@ def test_cache_keys_are_bounded_by_what_shapes_the_page(
     caches["pages"].clear()
     client.get("/mechanisms/", {"q": "bounded"})
     assert len(renders) == 5
+
+
+def test_published_version_moves_on_every_publication_and_unpublication(
+    make_mechanism, publish_profiles
+):
+    from profiles.selectors import published_version
+    from profiles.services import Actor, editing, unpublish
+
+    first, second = make_mechanism(slug="first"), make_mechanism(slug="second")
+    seen = [published_version()]
+    publish_profiles(first)
+    seen.append(published_version())
+    publish_profiles(second)
+    seen.append(published_version())
+    publish_profiles(first)  # again, unchanged: a publication all the same
+    seen.append(published_version())
+    with editing(Actor.command("tests")):
+        unpublish([second.pk])
+    seen.append(published_version())
+    assert len(set(seen)) == len(seen)
+    assert published_version() == seen[-1]  # and stays put while nothing is published
