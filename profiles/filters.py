@@ -95,6 +95,7 @@ class MechanismFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, *, vocabulary: Vocabulary, **kwargs):
         super().__init__(data, queryset=PublishedProfile.objects.all(), **kwargs)
         self.vocabulary = vocabulary
+        self._found_by_search: dict[str, list[int]] = {}
         self.filters["region"].extra["choices"] = [
             (r.slug, r.name) for r in vocabulary.regions.values()
         ]
@@ -106,7 +107,19 @@ class MechanismFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_filter(queryset, value)
+        return queryset.filter(pk__in=self.found_by_search(value))
+
+    def found_by_search(self, q: str) -> list[int]:
+        """The snapshots the search finds, looked up once per request: the results, their
+        count and every facet's counts filter on these ids rather than each running the
+        full-text match again (7 times per page)."""
+        found = self._found_by_search.get(q)
+        if found is None:
+            found = list(
+                search_filter(PublishedProfile.objects.all(), q).values_list("pk", flat=True)
+            )
+            self._found_by_search[q] = found
+        return found
 
     def filter_region(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         through = PublishedProfile.regions.through.objects.filter(region__slug__in=value)

@@ -166,6 +166,6 @@ def did_you_mean(filterset: MechanismFilterSet) -> list[str]:
     """Names close to a search that finds nothing by itself (when only the other filters
     emptied the page, their counts say so)."""
     q = filterset.search
-    if not q or search.search_filter(PublishedProfile.objects.all(), q).exists():
+    if not q or filterset.found_by_search(q):
         return []
     return search.suggestions(q)
