@@ -30,7 +30,8 @@ class PublishedProfile(models.Model):
     version = models.PositiveIntegerField("version published")
     # What public pages filter, sort and search on, copied from the published version.
     slug = models.SlugField("slug", max_length=100, unique=True)
-    name = models.CharField("name", max_length=255)
+    # Indexed: lists are by name, 20 at a time (without it, every snapshot is sorted).
+    name = models.CharField("name", max_length=255, db_index=True)
     short_name = models.CharField("short name", max_length=100, blank=True)
     kind = models.CharField("kind", max_length=20, choices=Mechanism.Kind)
     status = models.CharField("status", max_length=20, choices=Mechanism.Status)
@@ -111,7 +112,11 @@ class PublishedParticipant(models.Model):
     class Meta:
         verbose_name = "published participant"
         verbose_name_plural = "published participants"
-        indexes = [models.Index(fields=["country", "role"], name="published_country_role")]
+        # Covers "which mechanisms does this country take part in (in this role)", the
+        # country counts and the overlap self-join without reading the table.
+        indexes = [
+            models.Index(fields=["country", "role", "profile"], name="published_country_role")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(country="") & ~models.Q(organisation=""))
