@@ -157,11 +157,24 @@ class CountryMechanism(Labelled):
         return roles_label(self.roles)
 
 
+# A page lists at most this many mechanisms of one kind (the rest are a link to the list
+# filtered by the country and kind, and in the download).
+SHOWN_PER_KIND = 100
+
+
 @dataclass
 class KindGroup:
     kind: str
     label: str
     mechanisms: list[CountryMechanism] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[CountryMechanism]:
+        return self.mechanisms[:SHOWN_PER_KIND]
+
+    @property
+    def not_shown(self) -> int:
+        return max(0, len(self.mechanisms) - SHOWN_PER_KIND)
 
     @property
     def heading(self) -> str:

@@ -60,6 +60,23 @@ def test_country_page_groups_mechanisms_by_kind_in_kind_order(client, demo_data)
     assert body.index("Regional consultative processes") < body.index("Interregional forums")
 
 
+def test_country_page_is_bounded_and_links_to_the_rest(
+    client, make_mechanism, add_members, publish_profiles, monkeypatch
+):
+    from profiles.selectors import countries as selected
+
+    monkeypatch.setattr(selected, "SHOWN_PER_KIND", 2)
+    for number in range(3):
+        add_members(make_mechanism(name=f"Dialogue {number}", kind="rcp"), ["KZ"])
+    publish_profiles()
+    response = client.get("/countries/KAZ/")
+    body = text_of(response)
+    assert "Dialogue 1" in body and "Dialogue 2" not in body
+    assert "And 1 more" in body and 'href="/mechanisms/?country=KAZ&amp;kind=rcp"' in body
+    rows = csv_rows(client.get("/countries/KAZ/?download=csv"))
+    assert len(rows) == 1 + 3  # the download holds them all
+
+
 def test_country_page_shows_roles_with_years_and_unconfirmed_flags(
     client, make_mechanism, add_members, publish_profiles
 ):
