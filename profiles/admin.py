@@ -256,7 +256,13 @@ class MechanismAdmin(
     resource_classes = [MechanismResource]  # per-model import/export (django-import-export)
     change_list_template = "admin/profiles/mechanism/change_list_workbook.html"
     actions = ["export_selected_workbook", "publish_selected", "unpublish_selected"]
-    compact_text_fields = {"aliases": 2, "summary": 3, "secretariat": 2, "sources": 3}
+    compact_text_fields = {
+        "aliases": 2,
+        "summary": 3,
+        "secretariat": 2,
+        "membership_note": 2,
+        "sources": 3,
+    }
     list_display = [
         "name",
         "short_name",
@@ -287,6 +293,7 @@ class MechanismAdmin(
                     "geographic_scope",
                     "regional_organisation",
                     "secretariat",
+                    "membership_note",
                     "website",
                     "sources",
                     "thematic_areas",

@@ -197,3 +197,17 @@ def test_a_stale_change_page_is_refused_and_the_other_edit_is_kept(
         "event=refused user=editor" in r.getMessage() and "stale" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_a_membership_note_written_on_the_change_page_reaches_the_public_profile(
+    client, publisher, published
+):
+    client.force_login(publisher)
+    page = client.get(change_url(published))
+    assert 'name="membership_note"' in page.content.decode()
+    note = "Open to all States Members of the United Nations."
+    data = inline_post_data(page) | {"membership_note": note, "_publish": "Save and publish"}
+    client.post(change_url(published), data)
+
+    profile = client.get(f"/mechanisms/{published.slug}/").content.decode()
+    assert note in profile and "0 members" not in profile
