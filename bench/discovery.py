@@ -505,6 +505,9 @@ def main() -> None:
             print(f"Fill: {time.perf_counter() - started:.1f} s in all.")
         slugs = list(Mechanism.objects.order_by("pk").values_list("slug", flat=True))
         planner(PLANNER)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            page_cost = cursor.fetchone()[0]
         # Static files as a deployment serves them: collected, with a manifest (now, so
         # that files added while the database filled are in it).
         settings.STATIC_ROOT = tempfile.mkdtemp(prefix="iscm-bench-static-")
@@ -526,7 +529,7 @@ def main() -> None:
     print(
         f"Database: PostgreSQL {version}; {MECHANISMS} published "
         f"mechanisms; page cache: {backend}; {ROUNDS} rounds after {WARMUP} warm-up requests; "
-        f"database settings: {PLANNER or 'defaults'}."
+        f"random_page_cost {page_cost} (settings.PG_OPTIONS){f'; {PLANNER}' if PLANNER else ''}."
     )
     print()
     report(cached, uncached, bare_of)

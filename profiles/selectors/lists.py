@@ -153,11 +153,15 @@ def ordered(filterset: MechanismFilterSet) -> QuerySet:
 
 def result_page(filterset: MechanismFilterSet, number: str | int | None) -> ResultPage:
     """One page of results with their snippets and matched members (a fixed number of
-    queries: count, rows, and with a search, snippets and members)."""
-    paginator = Paginator(_facts(ordered(filterset)), PER_PAGE)
+    queries: count, the page's ids, their facts, and with a search, snippets and members)."""
+    # The page's ids first, then their facts: sorting by rank carries every selected column
+    # through the sort, and reading the facts of every match (not 20) cost 200 ms at 5,000.
+    paginator = Paginator(ordered(filterset).values_list("pk", flat=True), PER_PAGE)
     page = paginator.get_page(number)
+    ids = list(page.object_list)
+    rows = {row[0]: row for row in _facts(PublishedProfile.objects.filter(pk__in=ids))}
     regions = filterset.vocabulary.regions
-    mechanisms = [_summary(row, regions) for row in page.object_list]
+    mechanisms = [_summary(rows[pk], regions) for pk in ids if pk in rows]
     pks = [m.pk for m in mechanisms]
     q = filterset.search
     found = search.snippets(pks, q)
