@@ -25,7 +25,7 @@ from . import countries
 from .models import YEAR_MAX, YEAR_MIN, Mechanism, PublishedParticipant, PublishedProfile
 from .selectors.common import KIND_LABELS, STATUS_LABELS
 from .selectors.lists import Vocabulary
-from .selectors.search import country_names, normalise_query, search_filter
+from .selectors.search import among, country_names, normalise_query, search_filter
 
 SORTS = {"relevance": "Relevance", "name": "Name", "year": "Oldest first", "-year": "Newest first"}
 VIEWS = {"cards": "Cards", "table": "Table"}
@@ -107,7 +107,7 @@ class MechanismFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pk__in=self.found_by_search(value))
+        return queryset.filter(pk__in=among(self.found_by_search(value)))
 
     def found_by_search(self, q: str) -> list[int]:
         """The snapshots the search finds, looked up once per request: the results, their

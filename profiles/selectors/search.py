@@ -20,6 +20,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -92,6 +93,15 @@ def search_filter(queryset: QuerySet, q: str) -> QuerySet:
             match |= Q(search_text__contains=folded)
         queryset = queryset.filter(match)
     return queryset
+
+
+def among(ids: list[int]) -> list[int] | RawSQL:
+    """`pk__in` for a list of ids that may hold thousands: on PostgreSQL one array
+    parameter (`IN (SELECT unnest(%s))`) rather than one literal per id, which every facet
+    count would parse, plan and format again (~15 ms each at 5,000 ids)."""
+    if is_postgresql():
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
 
 
 def by_relevance(queryset: QuerySet, q: str) -> QuerySet:
