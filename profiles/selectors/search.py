@@ -21,7 +21,6 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django_countries import countries as all_countries
@@ -107,8 +106,17 @@ def among(ids: list[int]) -> list[int] | RawSQL:
 def by_relevance(queryset: QuerySet, q: str) -> QuerySet:
     """The snapshots ordered best match first (then by name)."""
     if is_postgresql():
-        rank = SearchRank(F("search_vector"), _tsquery(q)) + _similarity(q)
-        return queryset.annotate(rank=Cast(rank, FloatField())).order_by("-rank", "name")
+        # Full-text matches first, by their rank; then names found only by trigrams, by
+        # similarity (computed for those rows alone: for every match it cost 65 ms at 5,000).
+        rank = Case(
+            When(
+                Q(search_vector=_tsquery(q)),
+                then=Value(1.0) + SearchRank(F("search_vector"), _tsquery(q)),
+            ),
+            default=_similarity(q),
+            output_field=FloatField(),
+        )
+        return queryset.annotate(rank=rank).order_by("-rank", "name")
     # Without ranking functions: a mechanism named by more of the words comes first.
     rank = Value(0, output_field=IntegerField())
     for word in words(q):
