@@ -3,7 +3,8 @@
 PostgreSQL: full-text search (`websearch_to_tsquery`, English stemming) against the
 stored, weighted, GIN-indexed `search_vector`, ranked; united with typo-tolerant trigram
 matches on the names and aliases ("Almati" finds the Almaty Process). SQLite (the quick
-start): every word of the query must appear in the lower-cased `search_text`.
+start): every word of the query must appear in the lower-cased `search_text`, or a name
+must be close to the query (difflib), so a misspelt name is found there too.
 
 Snippets and matched members are computed for the rows of one page only.
 """
@@ -84,14 +85,15 @@ def search_filter(queryset: QuerySet, q: str) -> QuerySet:
         return queryset.filter(
             Q(search_vector=_tsquery(q)) | Q(search_names__trigram_word_similar=q)
         )
+    every_word = Q()
     for word in words(q):
         # SQLite's LIKE ignores ASCII case; the text holds countries' unaccented names too.
         folded = countries.fold(word)
         match = Q(search_text__contains=word)
         if folded != word:
             match |= Q(search_text__contains=folded)
-        queryset = queryset.filter(match)
-    return queryset
+        every_word &= match
+    return queryset.filter(every_word | Q(pk__in=_close_pks(q)))
 
 
 def among(ids: list[int]) -> list[int] | RawSQL:
@@ -244,16 +246,32 @@ def suggestions(q: str) -> list[str]:
     return list(dict.fromkeys(names))[:SUGGESTIONS]
 
 
-def _close_names(q: str) -> list[str]:
-    """SQLite's "did you mean": names, or a word of them, close to the query (difflib)."""
+# SQLite: a name (or a word of it) this close to the whole query (difflib's ratio) is a
+# match, as a trigram match is on PostgreSQL ("Almati" → "Almaty" scores 0.83); a little
+# less close is offered as "did you mean".
+CLOSE_MATCH, CLOSE_SUGGESTION = 0.8, 0.75
+
+
+def _closeness(q: str) -> list[tuple[float, int, str]]:
+    """(best ratio, pk, short name or name) of every published mechanism (SQLite only:
+    it reads every snapshot's names, which the quick start's few dozen allow)."""
     wanted = countries.fold(q).lower()
     scored = []
-    for short, name, searched in PublishedProfile.objects.values_list(
-        "short_name", "name", "search_names"
+    for pk, short, name, searched in PublishedProfile.objects.values_list(
+        "pk", "short_name", "name", "search_names"
     ):
-        candidates = searched.lower().split("\n")
+        candidates = countries.fold(searched).lower().split("\n")
         candidates += [w for c in candidates for w in c.split() if len(w) >= 4]
         best = max(difflib.SequenceMatcher(None, wanted, c).ratio() for c in candidates)
-        if best >= 0.75:
-            scored.append((-best, short or name))
-    return [name for _score, name in sorted(scored)[:SUGGESTIONS]]
+        scored.append((best, pk, short or name))
+    return scored
+
+
+def _close_pks(q: str) -> list[int]:
+    return [pk for best, pk, _name in _closeness(q) if best >= CLOSE_MATCH]
+
+
+def _close_names(q: str) -> list[str]:
+    """SQLite's "did you mean": names, or a word of them, close to the query (difflib)."""
+    scored = sorted((-best, name) for best, _pk, name in _closeness(q) if best >= CLOSE_SUGGESTION)
+    return [name for _score, name in scored[:SUGGESTIONS]]
