@@ -15,9 +15,9 @@ def assert_accessible(page, axe_source: str) -> None:
 
 
 def test_search_facet_profile_compare_country(page, live_server, demo_data, axe_source):
-    page.goto(live_server.url + "/")
-    page.locator("#site-search-q").fill("Morocco")
-    page.locator("#site-search-q").press("Enter")
+    page.goto(live_server.url + "/surveys/")  # any page: the header's search box
+    page.get_by_label("Search mechanisms").fill("Morocco")
+    page.get_by_label("Search mechanisms").press("Enter")
     page.wait_for_url("**/mechanisms/?q=Morocco")
     results = page.locator(".search-results")
     for name in ("Euro-African Dialogue", "Mediterranean Transit Migration", "5+5 Dialogue"):
@@ -49,6 +49,14 @@ def test_search_facet_profile_compare_country(page, live_server, demo_data, axe_
     assert page.get_by_role("heading", level=1).inner_text().startswith("Morocco")
     assert page.get_by_role("link", name="Euro-African Dialogue on Migration and Development")
     assert_accessible(page, axe_source)
+
+
+def test_home_page_search_box_leads_to_the_results(page, live_server, demo_data):
+    page.goto(live_server.url + "/")
+    page.get_by_role("search").get_by_role("searchbox").fill("Almaty")
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+    page.wait_for_url("**/mechanisms/?q=Almaty")
+    assert page.get_by_role("link", name="Almaty Process on Refugee Protection").count() == 1
 
 
 def test_compare_checkboxes_on_the_list_lead_to_the_comparison(page, live_server, demo_data):

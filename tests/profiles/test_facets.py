@@ -190,3 +190,11 @@ def test_regions_link_from_home_still_filter(client, demo_data):
     americas = Region.objects.get(slug="americas")
     response = listing(client, region=americas.slug)
     assert response.context["results"].total == americas.published_profiles.count()
+
+
+def test_results_come_before_the_filters_and_the_page_has_one_search_box(client, demo_data):
+    # On a phone the results are what the reader came for; the filters are one link away.
+    body = client.get("/mechanisms/", {"q": "migration"}).content.decode()
+    assert body.index('id="results-heading"') < body.index('id="filters"')
+    assert 'href="#filters"' in body
+    assert body.count('role="search"') == 1
