@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from .. import countries
 from ..models import PublishedProfile, Region, ThematicArea, Topic
 from ..tables import Table
-from .common import Labelled
+from .common import Labelled, country_url
 from .profile import Organisation
 
 MIN_COMPARED, MAX_COMPARED = 2, 4
@@ -82,7 +82,7 @@ class Member:
 
     @property
     def url(self) -> str:
-        return reverse("profiles:country_detail", kwargs={"iso3": self.iso3}) if self.iso3 else ""
+        return country_url(self.iso3)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django_countries import countries as all_countries
 
 from .. import countries
 from ..models import Mechanism, Participation, PublishedParticipant, PublishedProfile
-from .common import KIND_LABELS, ROLE_LABELS, Labelled
+from .common import KIND_LABELS, ROLE_LABELS, Labelled, country_url
 
 MEMBER, OBSERVER = Participation.Role.MEMBER, Participation.Role.OBSERVER
 ROLE_ORDER = {role: index for index, role in enumerate(Participation.Role.values)}
@@ -33,10 +33,6 @@ def _words(text: str) -> str:
 def _sort_key(name: str) -> str:
     # "Åland Islands" among the A's, "Côte d'Ivoire" among the C's.
     return countries.fold(name).casefold()
-
-
-def country_url(iso3: str) -> str:
-    return reverse("profiles:country_detail", kwargs={"iso3": iso3}) if iso3 else ""
 
 
 def matching_codes(q: str) -> set[str]:

@@ -22,7 +22,7 @@ from django.urls import reverse
 from .. import countries
 from ..models import Participation, PublishedParticipant, PublishedProfile
 from ..tables import Table
-from .common import NOT_FOUND
+from .common import NOT_FOUND, country_url, pair_url
 
 MEMBER = Participation.Role.MEMBER
 MATRIX_LIMIT = 30
@@ -47,12 +47,6 @@ class Mechanism:
     @property
     def url(self) -> str:
         return reverse("profiles:mechanism_detail", kwargs={"slug": self.slug})
-
-
-def pair_url(a: Mechanism, b: Mechanism) -> str:
-    """The pair page, its slugs in the canonical (alphabetical) order."""
-    first, second = sorted((a.slug, b.slug))
-    return reverse("profiles:overlap_pair", kwargs={"first": first, "second": second})
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ class Pair:
 
     @property
     def url(self) -> str:
-        return pair_url(self.first, self.second)
+        return pair_url(self.first.slug, self.second.slug)
 
 
 @dataclass(frozen=True)
@@ -193,7 +187,7 @@ def overlap(*, kinds: list[str] = (), regions: list[str] = (), sort: str = "memb
                 cells.append(Cell(other, None, 0, ""))
                 continue
             shared = counts.get((min(mechanism.pk, other.pk), max(mechanism.pk, other.pk)), 0)
-            url = pair_url(mechanism, other) if shared else ""
+            url = pair_url(mechanism.slug, other.slug) if shared else ""
             cells.append(Cell(other, shared, _shade(shared, highest), url))
         rows.append(Row(mechanism, cells))
     pairs = [
@@ -255,7 +249,7 @@ class State:
 
     @property
     def url(self) -> str:
-        return reverse("profiles:country_detail", kwargs={"iso3": self.iso3}) if self.iso3 else ""
+        return country_url(self.iso3)
 
 
 @dataclass(frozen=True)

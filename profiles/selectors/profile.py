@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.http import Http404
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from .. import countries
 from ..models import Mechanism, Participation, PublishedProfile, Region, ThematicArea, Topic
-from .common import DOCUMENT_KIND_LABELS, NOT_FOUND, ROLE_LABELS, Labelled
+from .common import DOCUMENT_KIND_LABELS, NOT_FOUND, ROLE_LABELS, Labelled, country_url
 from .index import PublishedIndex, published_index
 from .related import RelatedMechanism, SharingMembers, linked_mechanisms, sharing_members
 
@@ -89,7 +88,7 @@ class Participant:
 
     @property
     def url(self) -> str:
-        return reverse("profiles:country_detail", kwargs={"iso3": self.iso3}) if self.iso3 else ""
+        return country_url(self.iso3)
 
     # The model's wording ("1990–2005", "since 2015", "until 2010"), from since and until.
     period = property(Participation.period.fget)

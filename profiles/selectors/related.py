@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from ..models import MechanismLink, Participation, PublishedParticipant
-from .common import LINK_KIND_LABELS
+from .common import LINK_KIND_LABELS, pair_url
 from .index import PublishedIndex
 
 # Strongest first: a mechanism's kinds of link are listed in this order, and the
@@ -105,16 +105,13 @@ def sharing_members(slug: str, participants: list[dict]) -> list[SharingMembers]
     sharing = []
     for row in rows:
         other = row["profile__slug"]
-        first, second = sorted((slug, other))
         sharing.append(
             SharingMembers(
                 slug=other,
                 name=row["profile__name"],
                 short_name=row["profile__short_name"],
                 shared=row["shared"],
-                overlap_url=reverse(
-                    "profiles:overlap_pair", kwargs={"first": first, "second": second}
-                ),
+                overlap_url=pair_url(slug, other),
             )
         )
     return sharing
